@@ -1,0 +1,1 @@
+"""Running a plan: transports, the runner, verification, journal, events and their readers."""

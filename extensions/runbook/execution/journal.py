@@ -1,0 +1,193 @@
+"""The journal: every step's result per host, as JSON lines, for ``--resume`` and ``requires``.
+
+One file per scenario and inventory (see :mod:`runbook.execution.statedir`), mode 0600.
+Each record is one ``write`` of one line followed by ``fsync``, so a crash leaves at most
+a torn last line, which the reader skips with a warning. Records (``v`` is the format)::
+
+    {"v":1,"t":"run","run":ID,"time":T,"scenario":S,"digest":D,"inventory":K,
+     "steps":{"galera/1":FP,...},"selected":[...],"hosts":[...],"pid":P}
+    {"v":1,"t":"host","run":ID,"time":T,"step":"galera/1","fp":FP,"host":"node1",
+     "status":"ok","phase":"verify","exit":0,"duration":1.2,"message":"..."}
+    {"v":1,"t":"end","run":ID,"time":T,"status":"done","complete":true}
+
+No output and no variable values are written: messages are masked like the console's.
+A step is *done* on a host when that host's latest record for it says ``ok`` or
+``skipped`` (its guard found it already done). ``--check`` runs write nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runbook.execution.errors import ResumeError
+from runbook.execution.events import Event, HostDone, RunFinished, RunStarted
+from runbook.execution.results import DONE_STATUSES
+from runbook.execution.statedir import private_dir
+from runbook.plan.model import PlannedStep
+
+FORMAT = 1
+
+
+class JournalWriter:
+    """Subscribes to a run's events and appends its records."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._run = ""
+        self._fingerprints: dict[str, str] = {}
+        self._planned: tuple[PlannedStep, ...] = ()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self._start(event)
+        elif isinstance(event, HostDone) and self._fd is not None:
+            outcome = event.outcome
+            self._write(
+                {
+                    "t": "host",
+                    "step": outcome.step_id,
+                    "fp": self._fingerprints.get(outcome.step_id, ""),
+                    "host": outcome.host,
+                    "status": outcome.status,
+                    "phase": outcome.phase,
+                    "exit": outcome.exit_status,
+                    "duration": round(outcome.duration, 3),
+                    "message": outcome.message,
+                }
+            )
+        elif isinstance(event, RunFinished) and self._fd is not None:
+            state = read_journal(self.path)
+            complete = event.status == "done" and all(
+                state.done(p.step.id, p.hosts, self._fingerprints[p.step.id]) for p in self._planned
+            )
+            self._write({"t": "end", "status": event.status, "complete": complete})
+            os.close(self._fd)
+            self._fd = None
+
+    def _start(self, event: RunStarted) -> None:
+        if event.mode != "run":
+            return
+        private_dir(self.path.parent)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(self._fd, 0o600)
+        self._run = event.run_id
+        self._planned = event.planned
+        self._fingerprints = {
+            p.step.id: fp for p, fp in zip(event.planned, event.fingerprints, strict=True)
+        }
+        self._write(
+            {
+                "t": "run",
+                "scenario": event.scenario,
+                "digest": event.digest,
+                "inventory": event.inventory,
+                "steps": self._fingerprints,
+                "selected": list(event.selected),
+                "hosts": list(event.hosts),
+                "pid": os.getpid(),
+            }
+        )
+
+    def _write(self, record: dict) -> None:
+        assert self._fd is not None
+        full = {"v": FORMAT, **record, "run": self._run, "time": round(time.time(), 3)}
+        os.write(self._fd, (json.dumps(full) + "\n").encode("utf-8"))
+        os.fsync(self._fd)
+
+
+@dataclass
+class JournalState:
+    """What a journal says: its runs, and each (step, host)'s latest record."""
+
+    path: Path
+    runs: list[dict] = field(default_factory=list)
+    ends: list[dict] = field(default_factory=list)
+    latest: dict[tuple[str, str], dict] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.runs)
+
+    def done(self, step_id: str, hosts: Sequence[str], fingerprint: str | None = None) -> bool:
+        """True when the step's latest record is ok/skipped on every host (and, if given,
+        was made with this fingerprint)."""
+        for host in hosts:
+            record = self.latest.get((step_id, host))
+            if record is None or record.get("status") not in DONE_STATUSES:
+                return False
+            if fingerprint is not None and record.get("fp") != fingerprint:
+                return False
+        return True
+
+    @property
+    def complete(self) -> bool:
+        """The last run ended with every step of its plan done on every host."""
+        return bool(self.ends) and bool(self.ends[-1].get("complete"))
+
+
+def read_journal(path: Path) -> JournalState:
+    """Read a journal; a missing file is an empty journal, a torn line a warning."""
+    state = JournalState(path)
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except FileNotFoundError:
+        return state
+    last = len(lines) - 1
+    for number, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            where = "last line (torn by a crash?)" if number >= last - 1 else f"line {number + 1}"
+            state.warnings.append(f"{path}: ignored an unreadable {where}")
+            continue
+        kind = record.get("t")
+        if kind == "run":
+            state.runs.append(record)
+        elif kind == "end":
+            state.ends.append(record)
+        elif kind == "host":
+            state.latest[(record.get("step", ""), record.get("host", ""))] = record
+    return state
+
+
+def resume_selection(
+    state: JournalState,
+    planned: Sequence[PlannedStep],
+    fingerprints: Sequence[str],
+) -> tuple[PlannedStep, ...]:
+    """The steps from the first one not yet done on every host onward.
+
+    Refuses when a step that would be skipped as done has changed since it was done:
+    resuming would leave a host in a state the current guide does not describe.
+    """
+    start = len(planned)
+    for position, step in enumerate(planned):
+        if not state.done(step.step.id, step.hosts):
+            start = position
+            break
+    changed = [
+        step.step.id
+        for step, fp in zip(planned[:start], fingerprints[:start], strict=True)
+        if not state.done(step.step.id, step.hosts, fp)
+    ]
+    if changed:
+        first = planned[start].step.index if start < len(planned) else len(planned)
+        raise ResumeError(
+            "the plan changed since these steps were verified: "
+            + ", ".join(changed)
+            + " (script, guard, verification, target, hosts or variable values differ); "
+            f"re-run them with --from {changed[0].split('/')[-1]}, or continue with "
+            f"--from {first} to accept them as they are"
+        )
+    return tuple(planned[start:])

@@ -1,0 +1,64 @@
+"""What one command on one host gave back, and what a step came to on one host."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+#: How a step ended on one host. ``ok`` and ``skipped`` (its guard said it was already done)
+#: count as done for ``--resume``; ``satisfied`` and ``would-run`` are ``--check`` answers.
+HostStatus = Literal["ok", "skipped", "failed", "interrupted", "not-run", "satisfied", "would-run"]
+
+#: Which part of a step a command was.
+Phase = Literal["guard", "copy", "script", "verify", "connect"]
+
+DONE_STATUSES = frozenset({"ok", "skipped"})
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """One command's exit status, output and wall time, as bytes off the wire.
+
+    ``exit_status`` is -1 when the command was killed or its connection lost before it
+    reported a status.
+    """
+
+    exit_status: int
+    stdout: bytes
+    stderr: bytes
+    duration: float
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", errors="replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class HostOutcome:
+    """How one step ended on one host; what the console, journal and JUnit report.
+
+    ``output`` is already masked (secrets, sensitive steps): nothing that reads an
+    outcome can leak a secret.
+    """
+
+    step_id: str
+    host: str
+    status: HostStatus
+    phase: Phase | None = None
+    exit_status: int | None = None
+    expected_exit: int | None = None
+    output: str = ""
+    message: str = ""
+    duration: float = 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"

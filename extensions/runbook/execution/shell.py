@@ -1,0 +1,58 @@
+"""The shell text a step runs as: exported variables, then the script, fed to ``bash -s``.
+
+Shell semantics (documented for authors in docs/reference/running.md):
+
+* every command (guard, script, verification) runs in a fresh ``bash -s`` whose standard
+  input is the text built here, never on a command line (so values and secrets do not show
+  in ``ps`` on either host);
+* ``set -eo pipefail``: the first failing command ends the script with its status, and a
+  pipeline fails when any part of it fails;
+* variables arrive as ``export NAME='value'`` lines, single-quoted, so quotes, ``$(...)``,
+  backticks, ``;`` and newlines are data, never code;
+* the script is wrapped in ``{ ... } </dev/null``: bash parses the whole block before it
+  runs any of it, so a command that reads standard input (``cat``, ``mysql``, ``apt-get``)
+  cannot swallow the rest of the script, and a syntax error runs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from runbook.model import Value, reveal
+
+#: The remote command; the script itself travels on its standard input.
+BASH = "bash -s"
+PREAMBLE = "set -eo pipefail\n"
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def quote(text: str) -> str:
+    """``text`` as one single-quoted shell word, whatever it contains (except NUL)."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def check_environment(env: Mapping[str, Value]) -> None:
+    """Refuse names that are not shell identifiers and values bash cannot carry.
+
+    Raises ``ValueError`` naming the variable (never its value): a NUL byte would silently
+    cut the value short in bash, so it is refused before anything connects.
+    """
+    for name, value in env.items():
+        if not _NAME.match(name):
+            raise ValueError(f"variable name {name!r} is not a shell identifier")
+        if "\0" in reveal(value):
+            raise ValueError(f"the value of variable {name} contains a NUL byte")
+
+
+def export_lines(env: Mapping[str, Value]) -> str:
+    """``export NAME='value'`` lines, secrets revealed: hand the result only to a transport."""
+    check_environment(env)
+    return "".join(f"export {name}={quote(reveal(value))}\n" for name, value in env.items())
+
+
+def script_text(env: Mapping[str, Value], body: str) -> bytes:
+    """The full standard input of ``bash -s`` for one command; contains revealed secrets."""
+    block = "{\n" + body.rstrip("\n") + "\n} </dev/null\n"
+    return (PREAMBLE + export_lines(env) + block).encode("utf-8")

@@ -1,0 +1,187 @@
+"""The SSH transport: one Fabric/paramiko connection per host, channels driven directly.
+
+The only module that imports fabric and paramiko. Each command is a new channel on the
+host's one connection: ``exec`` of ``bash -s``, the script written to its standard input,
+then standard output and error read until the exit status arrives. Driving the channel
+(rather than ``Connection.run``) avoids Invoke's input-polling threads and sleeps, and
+``TCP_NODELAY`` stops each small request from waiting on the peer's delayed ACK; together
+they bring a command's cost close to a multiplexed OpenSSH connection's (see bench/).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import threading
+import time
+from pathlib import Path
+
+import paramiko
+from fabric import Connection
+
+from runbook.execution.connect import ConnectOptions
+from runbook.execution.errors import ConnectError, HostKeyError
+from runbook.execution.results import CommandResult
+from runbook.plan.model import Host
+
+_known_hosts_lock = threading.Lock()
+
+
+class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
+    """Unknown key: refused, or with ``--accept-new-hostkeys`` recorded and accepted.
+
+    paramiko calls this only for a host it has no key for at all; a recorded key that
+    differs (of any type) raises ``BadHostKeyException`` before it, and that is always
+    refused.
+    """
+
+    def __init__(self, known_hosts: Path, accept_new: bool) -> None:
+        self.known_hosts = known_hosts
+        self.accept_new = accept_new
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key) -> None:
+        fingerprint = key.fingerprint
+        if not self.accept_new:
+            raise HostKeyError(
+                f"{hostname}: unknown host key {fingerprint}, not in {self.known_hosts}; "
+                "check it, then run again with --accept-new-hostkeys to record it"
+            )
+        client.get_host_keys().add(hostname, key.get_name(), key)
+        line = f"{hostname} {key.get_name()} {key.get_base64()}\n"
+        with _known_hosts_lock:
+            self.known_hosts.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with open(self.known_hosts, "a", encoding="ascii", opener=_private) as file:
+                file.write(line)
+
+
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+class SSHTransport:
+    """Commands on one inventory host over one SSH connection, reused by every step."""
+
+    def __init__(self, host: Host, options: ConnectOptions) -> None:
+        self.host = host.name
+        self._spec = host
+        self._options = options
+        self._known_hosts = (
+            Path(host.known_hosts).expanduser()
+            if host.known_hosts
+            else options.default_known_hosts.expanduser()
+        )
+        self._connection: Connection | None = None
+        self._transport: paramiko.Transport | None = None
+        self._aborted = threading.Event()
+
+    def open(self) -> None:
+        spec = self._spec
+        connection = Connection(
+            spec.address,
+            user=spec.user,
+            port=spec.port,
+            connect_timeout=self._options.timeout,
+            connect_kwargs={
+                "key_filename": spec.key_file,
+                "look_for_keys": spec.key_file is None,
+                "allow_agent": spec.key_file is None,
+                "banner_timeout": self._options.timeout,
+                "auth_timeout": self._options.timeout,
+            },
+        )
+        client = connection.client
+        if self._known_hosts.exists():
+            client.load_host_keys(str(self._known_hosts))
+        client.set_missing_host_key_policy(
+            HostKeyPolicy(self._known_hosts, self._options.accept_new_hostkeys)
+        )
+        try:
+            connection.open()
+        except HostKeyError as error:
+            connection.close()
+            raise HostKeyError(f"{self.host} ({error})") from None
+        except paramiko.BadHostKeyException as error:
+            connection.close()
+            raise HostKeyError(
+                f"{self.host}: the host key CHANGED: it offers {error.key.fingerprint}, "
+                f"{self._known_hosts} has {error.expected_key.fingerprint}; refusing. If the "
+                f"host was rebuilt, remove the old key (ssh-keygen -f {self._known_hosts} "
+                f"-R {_key_name(spec)}) and run with --accept-new-hostkeys"
+            ) from None
+        except (paramiko.SSHException, OSError, EOFError) as error:
+            connection.close()
+            raise ConnectError(
+                f"{self.host}: cannot connect to {spec.user}@{spec.address}:{spec.port}: "
+                f"{error or type(error).__name__}"
+            ) from None
+        transport = client.get_transport()
+        assert transport is not None
+        transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport.set_keepalive(30)
+        self._connection = connection
+        self._transport = transport
+
+    def run(self, command: str, stdin: bytes = b"", timeout: float | None = None) -> CommandResult:
+        started = time.monotonic()
+        transport = self._transport
+        if self._aborted.is_set() or transport is None or not transport.is_active():
+            return CommandResult(-1, b"", b"connection closed\n", 0.0)
+        try:
+            channel = transport.open_session(timeout=self._options.timeout)
+        except (paramiko.SSHException, OSError, EOFError) as error:
+            return CommandResult(-1, b"", f"connection lost: {error}\n".encode(), 0.0)
+        with channel:
+            return self._drive(channel, command, stdin, started, timeout)
+
+    def _drive(
+        self,
+        channel: paramiko.Channel,
+        command: str,
+        stdin: bytes,
+        started: float,
+        timeout: float | None,
+    ) -> CommandResult:
+        stdout, stderr = bytearray(), bytearray()
+        deadline = started + timeout if timeout is not None else None
+        try:
+            channel.exec_command(command)
+            if stdin:
+                channel.sendall(stdin)
+            channel.shutdown_write()
+            while True:
+                while channel.recv_ready():
+                    stdout += channel.recv(65536)
+                while channel.recv_stderr_ready():
+                    stderr += channel.recv_stderr(65536)
+                if channel.exit_status_ready() or channel.closed:
+                    if not (channel.recv_ready() or channel.recv_stderr_ready()):
+                        break
+                    continue
+                wait = 1.0
+                if deadline is not None:
+                    wait = deadline - time.monotonic()
+                    if wait <= 0:
+                        stderr += f"\ntimed out after {timeout:g}s\n".encode()
+                        return CommandResult(-1, bytes(stdout), bytes(stderr), timeout or 0.0)
+                    wait = min(wait, 1.0)
+                select.select([channel], [], [], wait)
+        except (paramiko.SSHException, OSError, EOFError) as error:
+            stderr += f"\nconnection lost: {error}\n".encode()
+            return CommandResult(-1, bytes(stdout), bytes(stderr), time.monotonic() - started)
+        status = channel.recv_exit_status() if channel.exit_status_ready() else -1
+        return CommandResult(status, bytes(stdout), bytes(stderr), time.monotonic() - started)
+
+    def abort(self) -> None:
+        self._aborted.set()
+        if self._transport is not None:
+            self._transport.close()
+
+    def close(self) -> None:
+        self.abort()
+        if self._connection is not None:
+            self._connection.close()
+
+
+def _key_name(host: Host) -> str:
+    return host.address if host.port == 22 else f"[{host.address}]:{host.port}"
