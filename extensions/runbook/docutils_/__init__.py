@@ -1,0 +1,1 @@
+"""Docutils nodes, directives and collection, shared by Sphinx and the command's fast path."""

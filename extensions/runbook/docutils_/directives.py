@@ -1,0 +1,392 @@
+"""The ``scenario``, ``variable``, ``step``, ``verify`` and ``legacy-scenario`` directives.
+
+Each is written once at the docutils level and reused unchanged by MyST (colon or backtick
+fences) and by Sphinx. They only read their own text: they convert the options, emit a
+placeholder node (:mod:`runbook.docutils_.nodes`) and report problems with
+``[runbook.<kind>]``; building the model is the collector's job.
+
+Option values are never rejected by docutils or MyST themselves: the option specs accept
+every name and keep a bad value as :class:`_Invalid`, so the directive runs and reports the
+problem in our words, at its line, with a kind users can suppress, instead of the parser
+dropping the whole directive (rST) or just the option (MyST) with a generic message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives
+
+from runbook.docutils_.messages import RunbookWarning, report
+from runbook.docutils_.nodes import scenario_node, step_node, variable_node, verify_node
+from runbook.errors import RunbookError
+from runbook.model.location import SourceLocation
+from runbook.model.target import ALL
+from runbook.parsing import options as parse
+from runbook.parsing.targets import parse_target
+
+
+@dataclass(frozen=True, slots=True)
+class _Invalid:
+    """An option value that did not convert; reported by the directive's ``run``."""
+
+    error: str
+    kind: RunbookWarning = RunbookWarning.OPTION
+
+
+@dataclass(frozen=True, slots=True)
+class _Unknown:
+    """The value of an option the directive does not know."""
+
+
+def _lenient(
+    convert: Callable[[str | None], Any], kind: RunbookWarning = RunbookWarning.OPTION
+) -> Callable[[str | None], Any]:
+    def converter(text: str | None) -> Any:
+        try:
+            return convert(text)
+        except ValueError as error:
+            return _Invalid(str(error), kind)
+
+    return converter
+
+
+def _unknown(text: str | None) -> _Unknown:
+    return _Unknown()
+
+
+class _OptionSpec(dict[str, Callable[[str | None], Any]]):
+    """An option spec that accepts every name, so unknown ones reach ``run``."""
+
+    def __missing__(self, name: str) -> Callable[[str | None], Any]:
+        return _unknown
+
+
+_target = _lenient(parse_target, RunbookWarning.TARGET)
+_text = _lenient(parse.parse_text)
+_flag = _lenient(parse.parse_flag)
+_count = _lenient(parse.parse_count)
+_positive = _lenient(parse.parse_positive)
+_duration = _lenient(parse.parse_duration)
+_exit = _lenient(parse.parse_exit_status)
+_regex = _lenient(parse.parse_regex)
+
+
+def _default(text: str | None) -> str:
+    """A default written without a value is the empty string (the variable is optional)."""
+    return (text or "").strip()
+
+
+def _reason(text: str | None) -> str:
+    if not (text or "").strip():
+        raise ValueError("needs a reason: why the step cannot be verified")
+    return (text or "").strip()
+
+
+_VERIFY_OPTIONS = {
+    "expect-output": _regex,
+    "retries": _count,
+    "delay": _duration,
+    "timeout": _duration,
+}
+
+
+class _RunbookDirective(Directive):
+    """Shared reading of options, locations and verbatim content."""
+
+    has_content = True
+    required_arguments = 0
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec: ClassVar[dict[str, Callable[[str | None], Any]]] = _OptionSpec()
+
+    def location(self) -> tuple[str | None, int | None]:
+        return self.state_machine.get_source_and_line(self.lineno)
+
+    def problem(self, kind: RunbookWarning, message: str, option: str | None = None) -> None:
+        source, line = self.location()
+        if option is not None and line is not None:
+            line += self.option_offset(option)
+        report(self.state.document, kind, message, source=source, line=line)
+
+    def option_offset(self, option: str) -> int:
+        """Lines from the directive's first line to the option's (0 when not found).
+
+        ``block_text`` starts with the directive's own line in rST and in MyST, and the
+        options follow it up to the first blank line.
+        """
+        marker = re.compile(rf"^\s*:{re.escape(option)}:", re.IGNORECASE)
+        for offset, text in enumerate(self.block_text.splitlines()[1:], start=1):
+            if not text.strip():
+                break
+            if marker.match(text):
+                return offset
+        return 0
+
+    def read_options(self) -> tuple[dict[str, Any], bool]:
+        """The converted options by Python name (``run_once``), and whether all were good."""
+        values: dict[str, Any] = {}
+        good = True
+        for name, value in self.options.items():
+            if isinstance(value, _Unknown):
+                known = ", ".join(f":{key}:" for key in self.option_spec)
+                self.problem(
+                    RunbookWarning.OPTION,
+                    f"unknown option :{name}: of the {self.name} directive (known: {known})",
+                    name,
+                )
+                good = False
+            elif isinstance(value, _Invalid):
+                self.problem(value.kind, f"{self.name} option :{name}: {value.error}", name)
+                good = False
+            else:
+                values[name.replace("-", "_")] = value
+        return values, good
+
+    def argument(self) -> str:
+        return self.arguments[0].strip() if self.arguments else ""
+
+    def verbatim(self) -> str:
+        """The content as written, without leading and trailing blank lines."""
+        lines = list(self.content)
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return "\n".join(line.rstrip() for line in lines)
+
+    def code_block(self, text: str) -> nodes.literal_block:
+        block = nodes.literal_block(text, text, language="bash")
+        block.source, block.line = self.location()
+        return block
+
+    def placeholder(self, node: nodes.Element) -> nodes.Element:
+        node.source, node.line = self.location()
+        return node
+
+    def origin(self) -> str:
+        """``myst`` when MyST runs the directive, else ``rst`` (its mock state tells)."""
+        return "myst" if type(self.state).__module__.startswith("myst_parser") else "rst"
+
+
+class ScenarioDirective(_RunbookDirective):
+    """Opens a scenario for the rest of its document (or until the next one)."""
+
+    option_spec = _OptionSpec(
+        {
+            "title": _text,
+            "requires": _lenient(parse.parse_scenario_names),
+            "hosts": _text,
+            "nodes": _positive,
+        }
+    )
+
+    def run(self) -> list[nodes.Node]:
+        values, good = self.read_options()
+        name = self.argument()
+        if not name:
+            self.problem(RunbookWarning.SCENARIO, "the scenario directive needs a name")
+            good = False
+        node = self.placeholder(
+            scenario_node(
+                self.block_text,
+                name=name,
+                title=values.get("title"),
+                requires=values.get("requires", ()),
+                hosts=values.get("hosts"),
+                nodes=values.get("nodes", 1),
+                origin=self.origin(),
+                legacy=None,
+                legacy_path=None,
+                invalid=not good,
+            )
+        )
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
+class VariableDirective(_RunbookDirective):
+    """Declares a variable of the open scenario; its content is the description."""
+
+    option_spec = _OptionSpec({"default": _default, "secret": _flag})
+
+    def run(self) -> list[nodes.Node]:
+        values, good = self.read_options()
+        name = self.argument()
+        if not name:
+            self.problem(RunbookWarning.VARIABLE, "the variable directive needs a name")
+            good = False
+        node = self.placeholder(
+            variable_node(
+                self.block_text,
+                name=name,
+                default=values.get("default"),
+                secret=values.get("secret", False),
+                invalid=not good,
+            )
+        )
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
+class StepDirective(_RunbookDirective):
+    """One step of the open scenario; its content is the shell script, verbatim."""
+
+    option_spec = _OptionSpec(
+        {
+            "target": _target,
+            "unless": _text,
+            "verify": _text,
+            **_VERIFY_OPTIONS,
+            "run-once": _flag,
+            "serial": _positive,
+            "sensitive": _flag,
+            "expect-exit": _exit,
+            "register": _lenient(parse.parse_identifier),
+            "no-verify": _lenient(_reason),
+            "shellcheck-disable": _lenient(parse.parse_shellcheck_codes),
+            "copy": _lenient(parse.parse_paths),
+            "copy-from": _target,
+        }
+    )
+
+    def run(self) -> list[nodes.Node]:
+        values, good = self.read_options()
+        script = self.verbatim()
+        node = self.placeholder(
+            step_node(
+                self.block_text,
+                title=self.argument(),
+                script=script,
+                target=values.get("target", ALL),
+                unless=values.get("unless"),
+                verify=values.get("verify"),
+                expect_output=values.get("expect_output"),
+                retries=values.get("retries"),
+                delay=values.get("delay"),
+                timeout=values.get("timeout"),
+                run_once=values.get("run_once", False),
+                serial=values.get("serial"),
+                sensitive=values.get("sensitive", False),
+                expect_exit=values.get("expect_exit", 0),
+                register=values.get("register"),
+                no_verify=values.get("no_verify"),
+                shellcheck_disable=values.get("shellcheck_disable", ()),
+                copy=values.get("copy", ()),
+                copy_from=values.get("copy_from"),
+                invalid=not good,
+            )
+        )
+        node += self.code_block(script)
+        return [node]
+
+
+class VerifyDirective(_RunbookDirective):
+    """The verification of the step just before it; its content is the command."""
+
+    optional_arguments = 0
+    option_spec = _OptionSpec({**_VERIFY_OPTIONS, "expect-exit": _exit})
+
+    def run(self) -> list[nodes.Node]:
+        values, good = self.read_options()
+        command = self.verbatim()
+        node = self.placeholder(
+            verify_node(
+                self.block_text,
+                command=command,
+                expect_output=values.get("expect_output"),
+                retries=values.get("retries"),
+                delay=values.get("delay"),
+                timeout=values.get("timeout"),
+                expect_exit=values.get("expect_exit"),
+                invalid=not good,
+            )
+        )
+        node += self.code_block(command)
+        return [node]
+
+
+class LegacyScenarioDirective(_RunbookDirective):
+    """Includes a legacy phd ``.scenario`` file (paths relative to the document)."""
+
+    has_content = False
+    option_spec = _OptionSpec({"name": _text, "test-script": _text})
+
+    def run(self) -> list[nodes.Node]:
+        from runbook.parsing.legacy import load_legacy, test_script_path
+
+        values, good = self.read_options()
+        argument = self.argument()
+        if not argument:
+            self.problem(RunbookWarning.LEGACY, "legacy-scenario needs the path of a file")
+            return []
+        source, _line = self.location()
+        base = Path(source).parent if source else Path()
+        path = Path(os.path.normpath(base / argument))
+        given = values.get("test_script")
+        test_script = Path(os.path.normpath(base / given)) if given else None
+        try:
+            imported = load_legacy(path, name=values.get("name"), test_script=test_script)
+        except RunbookError as error:
+            self.report_at(error.location, error.message)
+            return []
+        except ValueError as error:
+            self.report_at(None, f"{argument}: {error}")
+            return []
+        for warning in imported.warnings:
+            self.report_at(warning.location, warning.message)
+        dependencies = self.state.document.settings.record_dependencies
+        for used in (path, test_script or test_script_path(path)):
+            if used.is_file():
+                dependencies.add(str(used))
+        scenario = imported.scenario
+        node = self.placeholder(
+            scenario_node(
+                self.block_text,
+                name=scenario.name,
+                title=scenario.title,
+                requires=scenario.requires,
+                hosts=scenario.hosts_role,
+                nodes=scenario.min_nodes,
+                origin="legacy",
+                legacy=scenario,
+                legacy_path=str(path),
+                invalid=not good,
+            )
+        )
+        return [node]
+
+    def report_at(self, location: SourceLocation | None, message: str) -> None:
+        """A problem in the legacy file itself, at its own line when it has one."""
+        if location is None:
+            self.problem(RunbookWarning.LEGACY, message)
+        else:
+            report(
+                self.state.document,
+                RunbookWarning.LEGACY,
+                message,
+                source=location.path,
+                line=location.line,
+            )
+
+
+#: Directive name -> class, for docutils' registry and Sphinx's ``app.add_directive``.
+DIRECTIVES: dict[str, type[Directive]] = {
+    "scenario": ScenarioDirective,
+    "variable": VariableDirective,
+    "step": StepDirective,
+    "verify": VerifyDirective,
+    "legacy-scenario": LegacyScenarioDirective,
+}
+
+
+def register_directives() -> None:
+    """Register the directives with docutils (rST and MyST's docutils parser)."""
+    for name, directive in DIRECTIVES.items():
+        directives.register_directive(name, directive)

@@ -1,0 +1,280 @@
+"""The command's fast path: read the guide's scenarios without Sphinx.
+
+``.rst`` files go through docutils' rST parser and ``.md`` files through myst-parser's
+docutils parser (colon fences on), both with the same directives and collector as the
+Sphinx build, so the command and the rendered guide see the same scenarios. No Sphinx, no
+transforms, no writer: each doctree is dropped once collected. docutils' own complaints
+(Sphinx-only roles and directives such as ``toctree`` or ``:doc:``) are silenced; only
+our problems count, plus docutils' and MyST's complaints about our own directives (a bad
+option block would otherwise drop a step without a word).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docutils import frontend, nodes, utils
+
+from runbook.docutils_.collect import collect_scenarios
+from runbook.docutils_.directives import DIRECTIVES, register_directives
+from runbook.docutils_.messages import Problem, RunbookWarning
+from runbook.errors import ParseError, PlanError
+from runbook.model import Scenario, SourceLocation
+
+__all__ = ["Guide", "Problem", "load_guide", "load_scenario", "parse_source"]
+
+SUFFIXES = (".rst", ".md")
+_NAMES = "|".join(re.escape(name) for name in DIRECTIVES)
+#: A cheap test for files worth parsing: an rST directive or a MyST fence of ours.
+_PREFILTER = re.compile(rf"(?:\.\.\s+(?:{_NAMES})::|[`:]{{3,}}\s*\{{(?:{_NAMES})\}})")
+#: docutils' and MyST's messages about one of our directives.
+_OUR_DIRECTIVE_MESSAGE = re.compile(
+    rf"""^(?:Error in "(?:{_NAMES})" directive|Directive '(?:{_NAMES})':|'(?:{_NAMES})': )"""
+)
+_MYST_SUFFIX = re.compile(r" \[myst\.[a-z_]+\]$")
+_MYST_PREFIX = re.compile(rf"^'({_NAMES})': ")
+
+
+@dataclass(frozen=True)
+class Guide:
+    """The scenarios of a guide, by name in guide order, and the problems found."""
+
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_guide(docs_dir: Path) -> Guide:
+    """Every scenario of the guide under ``docs_dir``, in guide order.
+
+    Guide order is document order by path, then position in the document. Duplicate
+    names across documents and ``requires`` naming no scenario are problems too.
+    """
+    if not docs_dir.is_dir():
+        raise PlanError(f"{docs_dir}/ is not a directory (the guide's sources; see --docs)")
+    scenarios: dict[str, Scenario] = {}
+    problems: list[Problem] = []
+    for path in _sources(docs_dir):
+        text = _read(path)
+        if not _PREFILTER.search(text):
+            continue
+        docname = path.relative_to(docs_dir).with_suffix("").as_posix()
+        found, file_problems = parse_source(text, str(path), docname)
+        problems.extend(file_problems)
+        for scenario in found:
+            first = scenarios.get(scenario.name)
+            if first is None:
+                scenarios[scenario.name] = scenario
+            else:
+                problems.append(
+                    Problem(
+                        scenario.location or SourceLocation(str(path)),
+                        RunbookWarning.DUPLICATE,
+                        f"duplicate scenario name {scenario.name!r}; "
+                        f"the first is at {first.location}",
+                    )
+                )
+    problems.extend(_check_requires(scenarios.values()))
+    return Guide(scenarios, problems)
+
+
+def load_scenario(
+    ref: str, docs_dir: Path = Path("docs"), scenarios_dir: Path = Path("scenarios")
+) -> Scenario:
+    """The scenario ``ref`` names: a guide scenario, a legacy file's name, or a file path.
+
+    A path (``.rst``, ``.md`` or ``.scenario``) is read alone. A name is looked up in the
+    guide, then as ``NAME.scenario`` under ``scenarios_dir``. Problems in what was read
+    raise :class:`ParseError` listing them; an unknown name raises :class:`PlanError`.
+    """
+    path = Path(ref)
+    if path.suffix == ".scenario":
+        return _legacy(path)
+    if path.suffix in SUFFIXES:
+        return _scenario_of_file(path)
+    guide = load_guide(docs_dir)
+    if ref in guide.scenarios:
+        _refuse(guide.problems, f"{docs_dir}/")
+        return guide.scenarios[ref]
+    legacy = sorted(scenarios_dir.rglob(f"{ref}.scenario")) if scenarios_dir.is_dir() else []
+    if legacy:
+        return _legacy(legacy[0])
+    known = ", ".join(guide.scenarios) or "none"
+    raise PlanError(f"no scenario named {ref!r} in {docs_dir}/ (known: {known})")
+
+
+def parse_source(
+    text: str, path: str, docname: str | None = None
+) -> tuple[list[Scenario], list[Problem]]:
+    """The scenarios in one source text and its problems; ``path``'s suffix picks the parser.
+
+    Never raises for bad input: a parser failure is a problem at the file.
+    """
+    myst = path.endswith(".md")
+    settings = copy.copy(_settings(myst))
+    settings.runbook_problems = []
+    settings.runbook_docname = docname
+    settings.record_dependencies = utils.DependencyList()
+    document = utils.new_document(path, settings)
+    document.reporter.attach_observer(_observer(settings.runbook_problems, path))
+    try:
+        _parser(myst).parse(text, document)
+        scenarios = collect_scenarios(document)
+    except Exception as error:  # a crash of docutils or MyST on odd input; say where
+        settings.runbook_problems.append(
+            Problem(
+                SourceLocation(path, document.current_line),
+                RunbookWarning.SYNTAX,
+                f"the {'MyST' if myst else 'reStructuredText'} parser failed here: {error!r}",
+            )
+        )
+        scenarios = []
+    problems = sorted(settings.runbook_problems, key=lambda p: p.location.line or 0)
+    return scenarios, problems
+
+
+def _legacy(path: Path) -> Scenario:
+    from runbook.parsing.legacy import load_legacy
+
+    try:
+        return load_legacy(path).scenario
+    except ValueError as error:
+        raise ParseError(str(error), SourceLocation(str(path))) from None
+
+
+def _scenario_of_file(path: Path) -> Scenario:
+    found, problems = parse_source(_read(path), str(path))
+    _refuse(problems, str(path))
+    if len(found) != 1:
+        names = ", ".join(scenario.name for scenario in found) or "none"
+        raise PlanError(f"{path} must hold exactly one scenario to be planned alone (has: {names})")
+    return found[0]
+
+
+def _refuse(problems: list[Problem], where: str) -> None:
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        listing = "\n".join(str(problem) for problem in problems)
+        raise ParseError(f"{count} in {where}; fix them first:\n{listing}")
+
+
+def _sources(docs_dir: Path) -> list[Path]:
+    """Source files in path order, leaving out ``_build``-like and hidden directories."""
+    found = [
+        path
+        for path in docs_dir.rglob("*")
+        if path.suffix in SUFFIXES
+        and path.is_file()
+        and not any(part.startswith(("_", ".")) for part in path.relative_to(docs_dir).parts)
+    ]
+    return sorted(found, key=lambda path: path.relative_to(docs_dir).as_posix())
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ParseError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ParseError(f"{path}: cannot be read ({error})") from None
+
+
+def _check_requires(scenarios: Iterable[Scenario]) -> list[Problem]:
+    """``requires`` that name no scenario of the guide, and requirement cycles."""
+    by_name = {scenario.name: scenario for scenario in scenarios}
+    problems = []
+    for scenario in by_name.values():
+        where = scenario.location or SourceLocation(scenario.name)
+        for required in scenario.requires:
+            if required not in by_name:
+                problems.append(
+                    Problem(
+                        where,
+                        RunbookWarning.REFERENCE,
+                        f"scenario {scenario.name!r} requires {required!r}, "
+                        "which is not a scenario of the guide",
+                    )
+                )
+        cycle = _cycle_from(scenario.name, by_name)
+        if cycle:
+            problems.append(
+                Problem(
+                    where,
+                    RunbookWarning.REFERENCE,
+                    "scenarios require each other: " + " -> ".join(cycle),
+                )
+            )
+    return problems
+
+
+def _cycle_from(start: str, by_name: dict[str, Scenario]) -> list[str] | None:
+    """A requirement path from ``start`` back to itself, if there is one."""
+    stack = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        for required in by_name[name].requires if name in by_name else ():
+            if required == start:
+                return [*path, start]
+            if required not in seen:
+                seen.add(required)
+                stack.append((required, [*path, required]))
+    return None
+
+
+def _observer(problems: list[Problem], path: str) -> Any:
+    """Keep docutils' and MyST's messages about our directives as syntax problems."""
+
+    def observe(message: nodes.system_message) -> None:
+        text = " ".join(message[0].astext().split()) if len(message) else ""
+        if message["level"] >= 2 and _OUR_DIRECTIVE_MESSAGE.match(text):
+            problems.append(
+                Problem(
+                    SourceLocation(message.get("source") or path, message.get("line")),
+                    RunbookWarning.SYNTAX,
+                    _tidy(text),
+                )
+            )
+
+    return observe
+
+
+def _tidy(text: str) -> str:
+    """MyST's ``'step': Invalid options ... [myst.directive_option]`` in our words."""
+    text = _MYST_SUFFIX.sub("", text)
+    if _MYST_PREFIX.match(text):
+        text = _MYST_PREFIX.sub(r"\1 directive: ", text)
+        text += (
+            " (MyST reads option values like YAML: quote the whole value when it starts"
+            " with a quote, '>' or '|', or contains ' #')"
+        )
+    return text
+
+
+@functools.cache
+def _parser(myst: bool) -> Any:
+    register_directives()
+    if myst:
+        from myst_parser.parsers.docutils_ import Parser as MystParser
+
+        return MystParser()
+    from docutils.parsers.rst import Parser as RstParser
+
+    return RstParser()
+
+
+@functools.cache
+def _settings(myst: bool) -> Any:
+    settings = frontend.get_default_settings(_parser(myst))
+    settings.report_level = 5
+    settings.halt_level = 5
+    settings.warning_stream = False
+    settings.file_insertion_enabled = True
+    if myst:
+        settings.myst_enable_extensions = {"colon_fence"}
+    return settings

@@ -1,0 +1,1 @@
+"""Pure functions from text to model values: targets, option values, variable references."""
