@@ -1,0 +1,161 @@
+"""``.. deployment-order::``: which scenario needs which, as a graph and an ordered list.
+
+The directive leaves a placeholder that is filled when the page is written, from the whole
+guide's scenarios in the domain (the pattern of ``todolist`` in sphinx.ext.todo). When a
+page with scenarios is re-read, the pages holding the directive, and the pages that refer
+to those scenarios, are written again so that their links and titles stay current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from docutils import nodes
+from runbook.docutils_.render import scenario_anchor
+from runbook.model import Scenario
+from runbook.sphinx_ext.domain import RunbookDomain
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.ext.graphviz import graphviz
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import make_refnode
+
+
+class deployment_order_node(nodes.General, nodes.Element):
+    """Where the deployment order goes; replaced before any writer sees it."""
+
+
+class DeploymentOrder(SphinxDirective):
+    """The guide's scenarios in an order that satisfies every ``requires``."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        _domain(self.env).note_order_page(self.env.docname)
+        node = deployment_order_node()
+        self.set_source_info(node)
+        return [node]
+
+
+def deployment_order(scenarios: Mapping[str, Scenario]) -> list[str]:
+    """Names in an order where each comes after what it requires.
+
+    Among scenarios that are ready at the same time, guide order wins, so the list reads
+    like the guide. Requirements that name no scenario are ignored here (the domain warns
+    about them); scenarios caught in a cycle come last, in guide order.
+    """
+    done: list[str] = []
+    pending = list(scenarios)
+    while pending:
+        ready = next(
+            (
+                name
+                for name in pending
+                if all(req in done or req not in scenarios for req in scenarios[name].requires)
+            ),
+            None,
+        )
+        if ready is None:
+            return done + pending
+        done.append(ready)
+        pending.remove(ready)
+    return done
+
+
+def dot_source(scenarios: Mapping[str, Scenario], urls: Mapping[str, str]) -> str:
+    """The requirement graph in dot: an arrow from each scenario to what needs it."""
+    lines = [
+        "digraph deployment_order {",
+        '  graph [rankdir=LR, bgcolor="transparent", fontname="sans-serif"];',
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef4ff", color="#3b6bc4",'
+        ' fontname="sans-serif", fontsize=11];',
+        '  edge [color="#5b6b82"];',
+    ]
+    for name, scenario in scenarios.items():
+        label = _dot_quote(f"{scenario.title}\n{name}")
+        url = _dot_quote(urls.get(name, ""))
+        tooltip = _dot_quote(scenario.title)
+        lines.append(f'  "{name}" [label={label}, URL={url}, target="_top", tooltip={tooltip}];')
+    for name, scenario in scenarios.items():
+        for required in scenario.requires:
+            if required in scenarios:
+                lines.append(f'  "{required}" -> "{name}";')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _domain(env: BuildEnvironment) -> RunbookDomain:
+    domain = env.domains["runbook"]
+    assert isinstance(domain, RunbookDomain)
+    return domain
+
+
+def fill_deployment_order(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Replace each placeholder of ``docname`` with the graph and the ordered list."""
+    placeholders = list(doctree.findall(deployment_order_node))
+    if not placeholders:
+        return
+    scenarios = _domain(app.env).scenarios()
+    builder = app.builder
+    urls = {
+        name: builder.get_relative_uri(docname, scenario.docname) + "#" + scenario_anchor(name)
+        for name, scenario in scenarios.items()
+        if scenario.docname is not None
+    }
+    for placeholder in placeholders:
+        if not scenarios:
+            placeholder.replace_self(nodes.paragraph(text="The guide has no scenarios yet."))
+            continue
+        graph = graphviz()
+        graph["code"] = dot_source(scenarios, urls)
+        graph["options"] = {"docname": docname}
+        graph["alt"] = (
+            "Which scenario requires which; an arrow points to the scenario that needs it."
+        )
+        graph["classes"] = ["rb-order-graph"]
+        ordered = nodes.enumerated_list(classes=["rb-order"])
+        for name in deployment_order(scenarios):
+            ordered += _order_item(builder, docname, scenarios[name])
+        placeholder.replace_self([graph, ordered])
+
+
+def _order_item(builder: object, docname: str, scenario: Scenario) -> nodes.list_item:
+    paragraph = nodes.paragraph()
+    title = nodes.inline(scenario.title, scenario.title)
+    if scenario.docname is not None:
+        paragraph += make_refnode(
+            builder, docname, scenario.docname, scenario_anchor(scenario.name), title
+        )
+    else:
+        paragraph += title
+    paragraph += nodes.Text(" ")
+    paragraph += nodes.literal(scenario.name, scenario.name)
+    if scenario.requires:
+        paragraph += nodes.Text(" — after " + ", ".join(scenario.requires))
+    return nodes.list_item("", paragraph)
+
+
+def _scenario_names(env: BuildEnvironment, docnames: Iterable[str]) -> set[str]:
+    documents = _domain(env).documents
+    return {scenario.name for docname in docnames for scenario in documents.get(docname, ())}
+
+
+def note_reread(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Remember, before the pages are purged, which scenarios they held."""
+    domain = _domain(env)
+    domain.reread_docs = set(docnames)
+    domain.reread_names = _scenario_names(env, docnames)
+
+
+def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Pages to write again because scenarios they show or link to were re-read."""
+    domain = _domain(env)
+    names = domain.reread_names | _scenario_names(env, domain.reread_docs)
+    if not names:
+        return []
+    referring = {doc for doc, refs in domain.references.items() if refs & names}
+    return sorted((domain.order_pages | referring) - domain.reread_docs)
