@@ -1,0 +1,52 @@
+"""The testbed's inventory: Ansible's YAML inventory format, read as-is by our runner too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runbook.testbed import fs
+from runbook.testbed.state import TestbedState
+
+# Every node is a controller: the guide's controller scenarios run on all of them.
+CONTROLLER_GROUP = "controllers"
+
+
+def inventory_data(state: TestbedState) -> dict[str, Any]:
+    """The inventory as data (pure), with absolute paths so it works from any directory."""
+    paths = state.paths
+    known_hosts = str(paths.known_hosts.absolute())
+    return {
+        "all": {
+            "vars": {
+                "ansible_user": "root",
+                "ansible_ssh_private_key_file": str(paths.private_key.absolute()),
+                "ansible_ssh_common_args": (
+                    f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes"
+                ),
+                "runbook_known_hosts": known_hosts,
+                "runbook_testbed": state.name,
+            },
+            "hosts": {node.name: {"ansible_host": node.address} for node in state.nodes},
+            "children": {
+                CONTROLLER_GROUP: {"hosts": {node.name: {} for node in state.nodes}},
+            },
+        }
+    }
+
+
+def render(state: TestbedState) -> str:
+    header = (
+        f"# Inventory of the runbook testbed {state.name!r}, written by `runbook testbed up`.\n"
+        "# Usable as-is by `runbook run -i` and by `ansible-playbook -i`.\n"
+    )
+    return header + yaml.safe_dump(
+        inventory_data(state), sort_keys=False, default_flow_style=False, width=1000
+    )
+
+
+def write(state: TestbedState) -> Path:
+    fs.atomic_write(state.paths.inventory, render(state))
+    return state.paths.inventory
