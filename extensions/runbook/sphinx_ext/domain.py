@@ -14,8 +14,6 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.nodes import Element
-from runbook.docutils_.render import scenario_anchor
-from runbook.model import Scenario, Step
 from sphinx.addnodes import pending_xref
 from sphinx.builders import Builder
 from sphinx.domains import Domain, ObjType
@@ -23,6 +21,9 @@ from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
+
+from runbook.docutils_.render import scenario_anchor
+from runbook.model import Scenario, Step
 
 logger = logging.getLogger(__name__)
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from docutils import nodes
-from runbook.docutils_.render import scenario_anchor
-from runbook.model import Scenario
-from runbook.sphinx_ext.domain import RunbookDomain
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
+
+from runbook.docutils_.render import scenario_anchor
+from runbook.model import Scenario
+from runbook.sphinx_ext.domain import RunbookDomain
 
 
 class deployment_order_node(nodes.General, nodes.Element):

@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 
 from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.transforms import SphinxTransform
+
 from runbook.docutils_.collect import collect_scenarios
 from runbook.docutils_.nodes import scenario_node, step_node, variable_node, verify_node
 from runbook.docutils_.render import render_scenario, render_step
 from runbook.model import Scenario
 from runbook.sphinx_ext.domain import RunbookDomain
-from sphinx.addnodes import pending_xref
-from sphinx.transforms import SphinxTransform
 
 
 def scenario_xref(name: str) -> pending_xref:
