@@ -1,1 +1,1 @@
-"""Plans: a scenario resolved against an inventory and variables; no I/O beyond reading files."""
+"""The plan: a scenario resolved against an inventory and variables, before any connection."""

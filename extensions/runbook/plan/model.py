@@ -75,10 +75,15 @@ class ResolvedValue:
 
 @dataclass(frozen=True, slots=True)
 class PlannedStep:
-    """A step with the hosts it runs on, in order; ``(LOCAL_HOST,)`` for ``local``."""
+    """A step with the hosts it runs on, in order; ``(LOCAL_HOST,)`` for ``local``.
+
+    A ``run_once`` step keeps only the first of its target's hosts. ``copy_from`` is the
+    host a ``copy`` step's files come from (``None`` when the step copies nothing).
+    """
 
     step: Step
     hosts: tuple[str, ...]
+    copy_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
