@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from runbook.model import MASK, Scenario, Secret, SourceLocation, Step, Verify
 from runbook.plan.model import Inventory, Plan, PlannedStep, ResolvedValue
 
 SCHEMA_VERSION = 1
+#: The JSON Schema (draft 2020-12) that every ``plan_to_dict`` result validates against.
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "plan.schema.json"
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:

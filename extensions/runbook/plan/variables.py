@@ -198,3 +198,21 @@ def _masked(resolved: ResolvedValue, secret: bool) -> ResolvedValue:
 def missing_required(scenario: Scenario, values: Mapping[str, ResolvedValue]) -> list[str]:
     """Names of required variables with no value (in declaration order)."""
     return [v.name for v in scenario.variables if v.required and v.name not in values]
+
+
+def split_extra_vars(items: Sequence[str]) -> tuple[list[Path], dict[str, str]]:
+    """``-e`` arguments as (variables files, key=value pairs), both in the order given.
+
+    An argument is ``key=value`` when the text before its first ``=`` is a variable name;
+    anything else names a variables file (``@file.yml`` works too, as in Ansible).
+    ValueError for a value with a NUL byte.
+    """
+    files: list[Path] = []
+    pairs: dict[str, str] = {}
+    for item in items:
+        if is_cli_assignment(item):
+            name, value = parse_cli_var(item)
+            pairs[name] = value
+        else:
+            files.append(Path(item.removeprefix("@")))
+    return files, pairs
