@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from runbook.execution.shell import quote
-from runbook.model import Target
-from runbook.plan.model import LOCAL_HOST, Plan, PlannedStep
+from runbook.plan.model import PlannedStep
 
 #: Unpacks the stream from standard input at the root of the receiving host.
 UNPACK = "tar -C / -xpf -"
@@ -23,24 +22,6 @@ def pack_command(paths: Sequence[str]) -> str:
     return f"tar -C / -cpf - -- {members}"
 
 
-def copy_source(plan: Plan, planned: PlannedStep) -> str | None:
-    """The one host a step's ``copy-from`` names, or ``None`` when the step copies nothing."""
-    target = planned.step.options.copy_from
-    if target is None:
-        return None
-    return resolve_one(plan, target)
-
-
-def resolve_one(plan: Plan, target: Target) -> str:
-    """The host a one-host target expression names in this plan."""
-    if target.kind == "host":
-        return target.hosts[0]
-    if target.kind == "local":
-        return LOCAL_HOST
-    pool: Sequence[str] = plan.nodes
-    if target.role is not None and plan.inventory is not None:
-        pool = plan.inventory.groups.get(target.role, ())
-    position = (target.index or 1) - 1 if target.kind == "node" else 0
-    if position >= len(pool):
-        raise ValueError(f"copy-from {target} names no host ({len(pool)} available)")
-    return pool[position]
+def copy_source(planned: PlannedStep) -> str | None:
+    """The one host a step's ``copy-from`` names (resolved by the plan), or ``None``."""
+    return planned.copy_from if planned.step.options.copy_paths else None

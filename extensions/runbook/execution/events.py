@@ -26,6 +26,8 @@ class RunStarted:
     run_id: str
     scenario: str
     title: str
+    #: The guide page the scenario is written in (for HTML anchors), if known.
+    docname: str | None
     mode: Mode
     digest: str
     inventory: str

@@ -13,6 +13,7 @@ to the :class:`~runbook.execution.events.EventBus`.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -61,14 +62,14 @@ def default_environment(
 
 
 def new_run_id() -> str:
-    return time.strftime("%Y%m%dT%H%M%S") + f"-{threading.get_native_id() % 10000:04d}"
+    return time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
 
 
 def hosts_needed(plan: Plan, steps: Sequence[PlannedStep]) -> tuple[str, ...]:
     """Every host the steps touch, copy sources included, in first-use order."""
     names: list[str] = []
     for planned in steps:
-        source = copying.copy_source(plan, planned)
+        source = copying.copy_source(planned)
         for name in (*planned.hosts, *([source] if source else [])):
             if name not in names:
                 names.append(name)
@@ -130,6 +131,7 @@ class Runner:
                 run_id=self.run_id,
                 scenario=plan.scenario.name,
                 title=plan.scenario.title,
+                docname=plan.scenario.docname,
                 mode=self.mode,
                 digest=plan_digest(plan),
                 inventory=inventory_key(plan.inventory),
@@ -203,7 +205,7 @@ class Runner:
     ) -> tuple[list[HostOutcome], bool]:
         step = planned.step
         payload: bytes | None = None
-        source = copying.copy_source(self.plan, planned) if self.mode == "run" else None
+        source = copying.copy_source(planned) if self.mode == "run" else None
         if source is not None:
             payload, failure = self._pack(planned, source)
             if failure is not None:
@@ -288,7 +290,7 @@ class Runner:
                     started,
                     phase="guard",
                     exit_status=0,
-                    message="already done: its guard (unless) succeeded",
+                    message="already done: its guard (unless) succeeds",
                 )
         if payload is not None and host != source:
             result = self._raw(planned, host, "copy", copying.UNPACK, payload)
@@ -372,7 +374,7 @@ class Runner:
                     "satisfied",
                     started,
                     phase="guard",
-                    message="already satisfied: its guard (unless) succeeded",
+                    message="its guard (unless) succeeds",
                 )
         if step.verify is not None:
             result = self._command(
@@ -386,7 +388,7 @@ class Runner:
                     "satisfied",
                     started,
                     phase="verify",
-                    message="already satisfied: its verification passes",
+                    message="its verification passes",
                 )
             return self._outcome(
                 planned,
@@ -395,16 +397,16 @@ class Runner:
                 started,
                 phase="verify",
                 exit_status=result.exit_status,
-                message=f"would run: verification says {why}",
+                message=f"its verification says: {why}",
             )
-        reason = "its guard fails" if step.guard is not None else "it has no guard"
+        reason = "its guard fails" if step.guard is not None else "no guard"
         return self._outcome(
             planned,
             host,
             "would-run",
             started,
             phase="guard",
-            message=f"would run: {reason} and it has no verification",
+            message=f"{reason}, and no verification to ask",
         )
 
     def _pack(self, planned: PlannedStep, source: str) -> tuple[bytes | None, HostOutcome | None]:

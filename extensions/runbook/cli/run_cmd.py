@@ -1,0 +1,452 @@
+"""``runbook run``: execute a scenario's plan on its hosts, step by step, verified.
+
+Exit statuses: 0 done, 1 a step failed (or, with ``--check``, some step would run),
+2 usage, 3 refused before anything ran (plan, inventory, variables, journal, lock,
+requirements, connection or host key), 130 interrupted or stopped by the operator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from runbook.execution.events import EventBus
+    from runbook.model import Scenario
+    from runbook.plan.model import Plan, PlannedStep
+
+ORDER = 40
+
+EXIT_BY_STATUS = {"done": 0, "failed": 1, "interrupted": 130, "stopped": 130}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run a scenario on its hosts, with verification, journal and resume",
+        description="Run SCENARIO's steps on the hosts of an inventory over SSH: on each "
+        "host the guard (unless), the script, then the verification with its retries. "
+        "Every result goes to a journal, so a failed run can be resumed. "
+        "Exit status: 0 done, 1 a step failed (--check: some step would run), 2 usage, "
+        "3 refused before anything ran, 130 interrupted.",
+    )
+    parser.add_argument(
+        "scenario", help="a scenario name in the guide, or a .rst/.md/.scenario file"
+    )
+    parser.add_argument(
+        "-i",
+        "--inventory",
+        type=Path,
+        metavar="FILE",
+        help="Ansible-style YAML inventory or host list",
+    )
+    parser.add_argument(
+        "-e",
+        "--extra-vars",
+        action="append",
+        default=[],
+        metavar="VARS",
+        help="a variables file (YAML), or NAME=VALUE; repeatable, later wins",
+    )
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=Path("docs"),
+        metavar="DIR",
+        help="the guide's sources (default: docs)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        default=Path("scenarios"),
+        metavar="DIR",
+        help="legacy scenario files (default: scenarios)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan per host, variables resolved, secrets masked; connect to nothing",
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="run only guards and verifications: per step and host, "
+        "'already satisfied' or 'would run'",
+    )
+    parser.add_argument(
+        "--step", action="store_true", help="ask before each step: run, skip, quit or show"
+    )
+    parser.add_argument(
+        "--from", dest="start", metavar="STEP", help="start at STEP (id like galera/3, or number)"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="STEPS",
+        help="run only these steps (comma separated; repeatable)",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="STEPS",
+        help="leave these steps out (comma separated; repeatable)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue after the last step verified on every host (journal)",
+    )
+    deps = parser.add_mutually_exclusive_group()
+    deps.add_argument(
+        "--with-deps",
+        action="store_true",
+        help="first run the scenarios this one requires (unless complete)",
+    )
+    deps.add_argument(
+        "--ignore-requires",
+        action="store_true",
+        help="do not check that required scenarios completed (journal)",
+    )
+    parser.add_argument(
+        "--limit", metavar="HOSTS", help="only these inventory hosts or groups (comma separated)"
+    )
+    parser.add_argument(
+        "--forks",
+        type=int,
+        default=10,
+        metavar="N",
+        help="hosts run in parallel per step (default: 10)",
+    )
+    parser.add_argument(
+        "--accept-new-hostkeys",
+        action="store_true",
+        help="record unknown host keys in known_hosts (changed keys are always refused)",
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="SSH connection timeout (default: 15)",
+    )
+    parser.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="write a JUnit XML report (a test case per step and host)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="events as JSON lines on stdout (the console goes to stderr)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show every command's output, grouped per host"
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="journal, locks and transcripts (default: $RUNBOOK_STATE_DIR, "
+        "else $XDG_STATE_HOME/runbook, else ~/.local/state/runbook)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from runbook.execution.errors import UsageError
+
+    if args.resume and (args.start or args.only or args.skip):
+        raise UsageError("--resume chooses the steps itself: drop --from, --only and --skip")
+    if args.forks < 1:
+        raise UsageError("--forks must be 1 or more")
+    scenario, plan = _plan(args, args.scenario)
+    if args.dry_run:
+        return _dry_run(args, plan)
+    if plan.inventory is None:
+        from runbook.execution.errors import RefusedError
+
+        raise RefusedError(
+            "a run needs an inventory: give one with -i FILE (`make run` uses the testbed's)"
+        )
+    if args.with_deps and not args.check:
+        for name in _dependencies(args, scenario):
+            status = _run_dependency(args, name)
+            if status != 0:
+                return status
+    elif not args.check and not args.ignore_requires:
+        _check_requires(args, plan)
+    return _execute(args, plan, primary=True)
+
+
+# -- planning ---------------------------------------------------------------------------
+
+
+def _plan(args: argparse.Namespace, ref: str) -> tuple[Scenario, Plan]:
+    """Load and plan ``ref``; any problem here is a refusal (exit 3): nothing has run."""
+    from runbook.docutils_.loader import load_scenario
+    from runbook.errors import RunbookError
+    from runbook.execution.errors import RefusedError
+    from runbook.plan.build import build_plan
+    from runbook.plan.inventory import load_inventory
+    from runbook.plan.variables import is_cli_assignment, parse_cli_var
+
+    try:
+        scenario = load_scenario(ref, args.docs, args.scenarios)
+        inventory = load_inventory(args.inventory) if args.inventory else None
+        files: list[Path] = []
+        cli_vars: dict[str, str] = {}
+        for item in args.extra_vars:
+            if is_cli_assignment(item):
+                name, value = parse_cli_var(item)
+                cli_vars[name] = value
+            else:
+                files.append(Path(item.removeprefix("@")))
+        plan = build_plan(scenario, inventory, files, cli_vars)
+    except RunbookError as error:
+        raise RefusedError(str(error)) from None
+    except ValueError as error:
+        raise RefusedError(str(error)) from None
+    return scenario, plan
+
+
+def _environment_check(plan: Plan, steps: tuple[PlannedStep, ...]) -> None:
+    """NUL bytes and bad names are refused before connecting, for every host of every step."""
+    from runbook.execution.errors import RefusedError
+    from runbook.execution.shell import check_environment
+    from runbook.plan.environment import step_environment
+
+    for planned in steps:
+        for host in planned.hosts:
+            try:
+                check_environment(step_environment(plan, planned, host))
+            except ValueError as error:
+                raise RefusedError(f"step {planned.step.id} on {host}: {error}") from None
+
+
+def _select(args: argparse.Namespace, plan: Plan, files: Any, out: TextIO):
+    from runbook.execution.fingerprint import plan_fingerprints
+    from runbook.execution.journal import read_journal, resume_selection
+    from runbook.execution.selection import limit_hosts, select_steps
+
+    steps = select_steps(plan, args.start, args.only, args.skip)
+    if args.resume:
+        state = read_journal(files.journal)
+        for warning in state.warnings:
+            print(f"runbook: warning: {warning}", file=sys.stderr)
+        if not state.exists:
+            print(f"nothing to resume ({files.journal} has no run): starting at step 1", file=out)
+        else:
+            steps = resume_selection(state, plan.steps, plan_fingerprints(plan))
+            if steps:
+                print(f"resuming at {steps[0].step.id} {steps[0].step.title}", file=out)
+    return limit_hosts(plan, steps, args.limit)
+
+
+# -- modes ------------------------------------------------------------------------------
+
+
+def _dry_run(args: argparse.Namespace, plan: Plan) -> int:
+    from runbook.execution.dryrun import render_dry_run
+    from runbook.execution.runner import default_environment
+    from runbook.execution.selection import limit_hosts, select_steps
+
+    steps = limit_hosts(plan, select_steps(plan, args.start, args.only, args.skip), args.limit)
+    sys.stdout.write(render_dry_run(plan, steps, default_environment))
+    return 0
+
+
+def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
+    from runbook.execution.connect import ConnectOptions, close_all, open_all, ssh_factory
+    from runbook.execution.fingerprint import inventory_key
+    from runbook.execution.lock import RunLock
+    from runbook.execution.runner import Runner, hosts_needed, new_run_id
+    from runbook.execution.statedir import RunFiles, default_state_dir
+
+    out = sys.stderr if args.json else sys.stdout
+    files = RunFiles(
+        args.state_dir or default_state_dir(), plan.scenario.name, inventory_key(plan.inventory)
+    )
+    steps = _select(args, plan, files, out) if primary else _select_all(args, plan)
+    if not steps:
+        print(
+            f"{plan.scenario.name}: nothing to run: every step is verified on every host", file=out
+        )
+        return 0
+    _environment_check(plan, steps)
+    run_id = new_run_id()
+    bus = _bus(args, plan, files, run_id, out)
+    lock = RunLock(files.lock) if not args.check else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        options = ConnectOptions(
+            accept_new_hostkeys=args.accept_new_hostkeys, timeout=args.connect_timeout
+        )
+        transports = open_all(hosts_needed(plan, steps), ssh_factory(plan, options))
+        try:
+            runner = Runner(
+                plan,
+                transports,
+                bus,
+                mode="check" if args.check else "run",
+                forks=args.forks,
+                decide=_asker(plan) if args.step else None,
+                run_id=run_id,
+            )
+            finished = runner.run(steps)
+        finally:
+            close_all(transports.values())
+    finally:
+        if lock is not None:
+            lock.release()
+    return EXIT_BY_STATUS[finished.status]
+
+
+def _select_all(args: argparse.Namespace, plan: Plan):
+    from runbook.execution.selection import limit_hosts
+
+    return limit_hosts(plan, plan.steps, args.limit)
+
+
+def _bus(args: argparse.Namespace, plan: Plan, files: Any, run_id: str, out: TextIO) -> EventBus:
+    from runbook.execution.console import ConsoleReport, Hints
+    from runbook.execution.events import EventBus
+    from runbook.execution.journal import JournalWriter
+    from runbook.execution.jsonout import JsonEvents
+    from runbook.execution.junit import JUnitReport
+    from runbook.execution.transcript import TranscriptWriter
+
+    transcripts = files.transcripts(run_id)
+    hints = Hints(
+        resume=_resume_command(args, plan), transcripts=transcripts, journal=files.journal
+    )
+    rich = out.isatty() and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
+    bus = EventBus(ConsoleReport(out, rich=rich, verbose=args.verbose, hints=hints))
+    if not args.check:
+        bus.subscribe(JournalWriter(files.journal))
+        bus.subscribe(TranscriptWriter(transcripts))
+    if args.junit:
+        bus.subscribe(JUnitReport(args.junit))
+    if args.json:
+        bus.subscribe(JsonEvents(sys.stdout))
+    return bus
+
+
+def _resume_command(args: argparse.Namespace, plan: Plan) -> str:
+    """The command that resumes this run; secret values given with ``-e`` are not repeated."""
+    from runbook.model import MASK, Secret
+
+    words = ["runbook", "run", args.scenario]
+    if args.inventory:
+        words += ["-i", str(args.inventory)]
+    for item in args.extra_vars:
+        name, equals, _ = item.partition("=")
+        resolved = plan.variables.get(name.strip()) if equals else None
+        if resolved is not None and isinstance(resolved.value, Secret):
+            item = f"{name}={MASK}"
+        words += ["-e", item]
+    for flag, value in (("--docs", args.docs), ("--scenarios", args.scenarios)):
+        if value != Path(flag.strip("-")):
+            words += [flag, str(value)]
+    if args.limit:
+        words += ["--limit", args.limit]
+    if args.state_dir:
+        words += ["--state-dir", str(args.state_dir)]
+    return shlex.join([*words, "--resume"])
+
+
+def _asker(plan: Plan):
+    """``--step``: ask on the terminal before each step."""
+    from runbook.execution.dryrun import render_dry_run
+    from runbook.execution.runner import default_environment
+
+    def decide(planned: PlannedStep) -> str:
+        step = planned.step
+        while True:
+            sys.stderr.write(
+                f"\nnext: {step.id} {step.title} on {', '.join(planned.hosts)}\n"
+                "[r]un, [s]kip, [q]uit, s[h]ow? "
+            )
+            sys.stderr.flush()
+            answer = sys.stdin.readline()
+            if not answer:
+                return "quit"
+            choice = answer.strip().lower()[:1]
+            if choice in ("r", "y", ""):
+                return "run"
+            if choice == "s":
+                return "skip"
+            if choice == "q":
+                return "quit"
+            if choice == "h":
+                text = render_dry_run(plan, (planned,), default_environment)
+                sys.stderr.write(text.split("\n\n", 1)[-1])
+
+    return decide
+
+
+# -- requirements -----------------------------------------------------------------------
+
+
+def _check_requires(args: argparse.Namespace, plan: Plan) -> None:
+    from runbook.execution.errors import RefusedError
+    from runbook.execution.fingerprint import inventory_key
+    from runbook.execution.journal import read_journal
+    from runbook.execution.statedir import RunFiles, default_state_dir
+
+    files = RunFiles(
+        args.state_dir or default_state_dir(), plan.scenario.name, inventory_key(plan.inventory)
+    )
+    missing = [
+        name
+        for name in plan.scenario.requires
+        if not read_journal(files.for_scenario(name).journal).complete
+    ]
+    if missing:
+        raise RefusedError(
+            f"scenario {plan.scenario.name} requires {', '.join(missing)}, not yet run to "
+            "completion against this inventory (by the journal); run "
+            f"{'them' if len(missing) > 1 else 'it'} first, add --with-deps, or "
+            "--ignore-requires if it was done another way"
+        )
+
+
+def _dependencies(args: argparse.Namespace, scenario: Scenario) -> list[str]:
+    """Required scenarios, transitively, each after what it requires."""
+    from runbook.docutils_.loader import load_scenario
+
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(current: Scenario) -> None:
+        for name in current.requires:
+            if name in seen:
+                continue
+            seen.add(name)
+            visit(load_scenario(name, args.docs, args.scenarios))
+            order.append(name)
+
+    visit(scenario)
+    return order
+
+
+def _run_dependency(args: argparse.Namespace, name: str) -> int:
+    from runbook.execution.fingerprint import inventory_key
+    from runbook.execution.journal import read_journal
+    from runbook.execution.statedir import RunFiles, default_state_dir
+
+    _scenario, plan = _plan(args, name)
+    files = RunFiles(args.state_dir or default_state_dir(), name, inventory_key(plan.inventory))
+    out = sys.stderr if args.json else sys.stdout
+    if read_journal(files.journal).complete:
+        print(f"{name}: already complete (journal {files.journal}); not run again", file=out)
+        return 0
+    return _execute(args, plan, primary=False)
