@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -47,8 +48,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app.add_directive(name, directive)
     for node in (*PLACEHOLDERS, deployment_order_node):
         app.add_node(node)
-    app.add_role("scenario", RunbookXRefRole())
-    app.add_role("step", RunbookXRefRole())
+    app.add_role("scenario", RunbookXRefRole(innernodeclass=nodes.inline))
+    app.add_role("step", RunbookXRefRole(innernodeclass=nodes.inline))
     app.add_transform(RenderScenarios)
     app.add_post_transform(StepPermalinks)
     app.add_directive("runbook-command-reference", CommandReference)

@@ -46,8 +46,8 @@ class RunbookDomain(Domain):
         "step": ObjType("step", "step"),
     }
     roles: ClassVar[dict[str, Any]] = {
-        "scenario": RunbookXRefRole(),
-        "step": RunbookXRefRole(),
+        "scenario": RunbookXRefRole(innernodeclass=nodes.inline),
+        "step": RunbookXRefRole(innernodeclass=nodes.inline),
     }
     initial_data: ClassVar[dict[str, Any]] = {
         # docname -> the scenarios it defines, in document order

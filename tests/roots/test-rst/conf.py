@@ -1,0 +1,4 @@
+extensions = ["runbook", "sphinx_copybutton"]
+root_doc = "index"
+exclude_patterns = ["_build"]
+html_copy_source = False
