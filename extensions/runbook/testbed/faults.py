@@ -2,16 +2,21 @@
 
 Each helper does what the real failure does, from outside the node, so the node's own
 software sees the fault as it would in production: a power cut kills every process at
-once, a dead link loses carrier, netem drops or delays packets on the wire.
+once, a dead link loses carrier, an impaired link drops or delays what the node receives.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import sys
+import time
+from pathlib import Path
 
 from runbook.errors import TestbedError
-from runbook.testbed import lifecycle, network, node, state
+from runbook.testbed import cgroups, lifecycle, network, node, state
 from runbook.testbed.state import NodeSpec, TestbedState
+from runbook.testbed.system import require_tools
 
 UNIT_RE = re.compile(r"^[A-Za-z0-9@_.:\\-]+$")
 SIGNAL_RE = re.compile(r"^(SIG)?[A-Z0-9+-]+$")
@@ -97,20 +102,81 @@ def netem(
     delay_ms: float | None = None,
     jitter_ms: float | None = None,
 ) -> None:
-    """Drop or delay the packets going to a node (tc netem on its link's host side).
+    """Drop or delay the packets a node receives, like tc netem on its link.
 
-    Every packet sent to the node, by the host or any other node, crosses that link, so
-    the node sees a lossy or slow network; replies it sends travel unharmed.
+    Every packet sent to the node, by the host or any other node, is affected; the
+    replies it sends travel unharmed. A new call replaces the previous impairment.
     """
-    args = network.netem_args(loss, delay_ms, jitter_ms)
-    current, spec = _target(name, node_name)
-    _running(current, spec)
-    network.set_netem(spec.veth, args)
+    rules = network.impairment_rules(loss, delay_ms, jitter_ms)
+    require_tools("iptables")
+    with state.locked(name):
+        current, spec = _target(name, node_name)
+        _running(current, spec)
+        _clear_impairment(current, spec)
+        if delay_ms is not None:
+            _start_delayer(current, spec, delay_ms, jitter_ms or 0.0)
+        node.in_netns(current, spec, ["iptables", "-w", "-N", network.FAULT_CHAIN])
+        for rule in rules:
+            node.in_netns(current, spec, ["iptables", "-w", "-A", network.FAULT_CHAIN, *rule])
+        node.in_netns(
+            current, spec, ["iptables", "-w", "-I", "INPUT", "1", "-j", network.FAULT_CHAIN]
+        )
+
+
+def _delayer_group(current: TestbedState, spec: NodeSpec) -> Path:
+    # Inside the node's cgroup: a power cut or `down` ends the delayer with the node.
+    return node.group(current, spec) / "impairment"
+
+
+def _start_delayer(
+    current: TestbedState, spec: NodeSpec, delay_ms: float, jitter_ms: float
+) -> None:
+    pid = node.init_pid(current, spec)
+    node.launch(
+        _delayer_group(current, spec),
+        current.paths.node_dir(spec.name) / "delayer.pid",
+        [
+            "nsenter",
+            f"--target={pid}",
+            "--net",
+            "--",
+            sys.executable,
+            "-m",
+            "runbook.testbed.delayer",
+            f"--queue={network.DELAY_QUEUE}",
+            f"--delay-ms={delay_ms:g}",
+            f"--jitter-ms={jitter_ms:g}",
+        ],
+        current.paths.node_dir(spec.name) / "delayer.log",
+    )
+    # Rules go in only once the queue has its reader, or the first packets go undelayed.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        queues = node.in_netns(current, spec, ["cat", "/proc/net/netfilter/nfnetlink_queue"])
+        if any(
+            line.split()[:1] == [str(network.DELAY_QUEUE)] for line in queues.stdout.splitlines()
+        ):
+            return
+        time.sleep(0.05)
+    raise TestbedError(f"the packet delayer of {spec.name} did not start")
+
+
+def _clear_impairment(current: TestbedState, spec: NodeSpec) -> None:
+    chain = network.FAULT_CHAIN
+    if node.in_netns(current, spec, ["iptables", "-w", "-S", chain], check=False).returncode == 0:
+        node.in_netns(current, spec, ["iptables", "-w", "-D", "INPUT", "-j", chain], check=False)
+        node.in_netns(current, spec, ["iptables", "-w", "-F", chain])
+        node.in_netns(current, spec, ["iptables", "-w", "-X", chain])
+    cgroups.kill(_delayer_group(current, spec))
+    cgroups.remove(_delayer_group(current, spec))
 
 
 def clear(name: str, node_name: str) -> None:
-    """Undo the link faults of a node: netem removed, link up. Power is left as it is."""
-    current, spec = _target(name, node_name)
-    if node.running(current, spec) and network.link_exists(spec.veth):
-        network.clear_qdisc(spec.veth)
-        network.set_link(spec.veth, up=True)
+    """Undo the network faults of a node: impairment removed, link up. Power stays as it is."""
+    with state.locked(name):
+        current, spec = _target(name, node_name)
+        if node.running(current, spec):
+            if shutil.which("iptables"):
+                _clear_impairment(current, spec)
+            if network.link_exists(spec.veth):
+                network.set_link(spec.veth, up=True)

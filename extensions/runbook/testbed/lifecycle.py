@@ -22,7 +22,7 @@ DEFAULT_NAME = "default"
 DEFAULT_NODES = 3
 READY_TIMEOUT = 240
 READY_STATES = ("running", "degraded")
-RUNTIME_TOOLS = ("systemd-nspawn", "ip", "tc", "ssh", "ssh-keygen", "ssh-keyscan", "nsenter")
+RUNTIME_TOOLS = ("systemd-nspawn", "ip", "ssh", "ssh-keygen", "ssh-keyscan", "nsenter", "setsid")
 
 
 def inventory_path(name: str = DEFAULT_NAME) -> Path:

@@ -153,36 +153,43 @@ def link_is_up(ifname: str) -> bool:
     return "UP" in json.loads(result.stdout)[0].get("flags", [])
 
 
-def netem_args(
+# Packet faults are applied inside the node's own network namespace, on what it
+# receives, so the host's firewall is never touched and the rules die with the node.
+# The kernels this runs on may lack sch_netem (tc netem), so loss uses the iptables
+# statistic match and delay an NFQUEUE that runbook.testbed.delayer answers late.
+FAULT_CHAIN = "RUNBOOK_FAULT"
+DELAY_QUEUE = 7
+
+
+def impairment_rules(
     loss: float | None = None, delay_ms: float | None = None, jitter_ms: float | None = None
-) -> list[str]:
-    """The ``tc netem`` parameters for a fault; pure, so it is checked without root."""
+) -> list[list[str]]:
+    """The iptables rules of the fault chain for a loss and/or delay (pure, checked early)."""
     if loss is None and delay_ms is None:
         raise TestbedError("netem needs --loss and/or --delay")
-    args: list[str] = []
-    if delay_ms is not None:
-        if delay_ms < 0:
-            raise TestbedError("netem delay must be 0 ms or more")
-        args += ["delay", f"{delay_ms:g}ms"]
-        if jitter_ms:
-            args.append(f"{jitter_ms:g}ms")
-    elif jitter_ms:
+    if loss is not None and not 0 < loss <= 100:
+        raise TestbedError("netem loss is a percentage above 0, at most 100")
+    if delay_ms is not None and delay_ms <= 0:
+        raise TestbedError("netem delay must be more than 0 ms")
+    if jitter_ms and delay_ms is None:
         raise TestbedError("netem jitter needs a delay")
+    if jitter_ms is not None and jitter_ms < 0:
+        raise TestbedError("netem jitter must be 0 ms or more")
+    rules = []
     if loss is not None:
-        if not 0 <= loss <= 100:
-            raise TestbedError("netem loss is a percentage between 0 and 100")
-        args += ["loss", f"{loss:g}%"]
-    return args
-
-
-def set_netem(ifname: str, args: list[str]) -> None:
-    run(["tc", "qdisc", "replace", "dev", ifname, "root", "netem", *args])
-
-
-def clear_qdisc(ifname: str) -> None:
-    # Deleting the root qdisc when none was added fails harmlessly: nothing to clear.
-    run(["tc", "qdisc", "del", "dev", ifname, "root"], check=False)
-
-
-def qdisc(ifname: str) -> str:
-    return run(["tc", "qdisc", "show", "dev", ifname], check=False).stdout
+        rules.append(
+            [
+                "-m",
+                "statistic",
+                "--mode",
+                "random",
+                "--probability",
+                f"{loss / 100:.4f}",
+                "-j",
+                "DROP",
+            ]
+        )
+    if delay_ms is not None:
+        # --queue-bypass: should the delayer die, packets flow instead of vanishing.
+        rules.append(["-j", "NFQUEUE", "--queue-num", str(DELAY_QUEUE), "--queue-bypass"])
+    return rules

@@ -126,37 +126,16 @@ def start(state: TestbedState, node: NodeSpec) -> None:
     """Boot the node in the background; `wait_ready` tells when it can be used."""
     if running(state, node):
         return
-    paths = state.paths
-    cgroup = cgroups.create(group(state, node))
-    pid_file = paths.pid_file(node.name)
-    pid_file.unlink(missing_ok=True)
     _clear_nspawn_leftovers(node)
-    with open(paths.console_log(node.name), "ab") as console:
-        # setsid -f: nspawn is not our child, so it outlives this command and never
-        # lingers as a zombie of a long-lived caller such as a test session.
-        launcher = subprocess.run(
-            [
-                "setsid",
-                "-f",
-                "sh",
-                "-c",
-                _LAUNCHER,
-                str(cgroup),
-                str(pid_file),
-                *nspawn_argv(state, node),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-            check=False,
+    try:
+        launch(
+            group(state, node),
+            state.paths.pid_file(node.name),
+            nspawn_argv(state, node),
+            state.paths.console_log(node.name),
         )
-    if launcher.returncode != 0:
-        raise TestbedError(f"could not start node {node.name} (see {paths.console_log(node.name)})")
-    deadline = time.monotonic() + 10
-    while not pid_file.exists() or not pid_file.read_text().strip():
-        if time.monotonic() > deadline:
-            raise TestbedError(f"node {node.name} did not start: {console_tail(state, node)}")
-        time.sleep(0.05)
+    except TestbedError as error:
+        raise TestbedError(f"node {node.name} did not start: {error}") from error
 
 
 def console_tail(state: TestbedState, node: NodeSpec) -> str:
@@ -177,7 +156,7 @@ def stop(
         # nspawn turns SIGTERM into an orderly shutdown of the node's systemd.
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while cgroups.populated(cgroup) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
     cgroups.kill(cgroup)
     state.paths.pid_file(node.name).unlink(missing_ok=True)
@@ -215,6 +194,39 @@ def init_pid(state: TestbedState, node: NodeSpec) -> int:
                 if line.startswith("NSpid:") and line.split()[-1] == "1":
                     return int(child)
     raise TestbedError(f"node {node.name} of testbed {state.name!r} is not running")
+
+
+def in_netns(
+    state: TestbedState, node: NodeSpec, argv: list[str], *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a host tool (iptables, ...) inside the node's network namespace only."""
+    pid = init_pid(state, node)
+    return run(["nsenter", f"--target={pid}", "--net", "--", *argv], check=check)
+
+
+def launch(cgroup: Path, pid_file: Path, argv: list[str], log_file: Path) -> int:
+    """Start a detached process inside ``cgroup``; returns its PID once it is recorded.
+
+    setsid -f: the process is not our child, so it outlives this command and never
+    lingers as a zombie of a long-lived caller such as a test session.
+    """
+    cgroups.create(cgroup)
+    pid_file.unlink(missing_ok=True)
+    with open(log_file, "ab") as output:
+        launcher = subprocess.run(
+            ["setsid", "-f", "sh", "-c", _LAUNCHER, str(cgroup), str(pid_file), *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    deadline = time.monotonic() + 10
+    while launcher.returncode == 0 and time.monotonic() < deadline:
+        try:
+            return int(pid_file.read_text())
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    raise TestbedError(f"could not start {argv[0]}: {tail(log_file.read_text(errors='replace'))}")
 
 
 def exec_in(

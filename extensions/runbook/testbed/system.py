@@ -21,6 +21,8 @@ HOST_TOOLS = {
     "ssh-keygen": "openssh-client",
     "ssh-keyscan": "openssh-client",
     "nsenter": "util-linux",
+    "setsid": "util-linux",
+    "iptables": "iptables",
     "mount": "mount",
     "umount": "mount",
     "chroot": "coreutils",
