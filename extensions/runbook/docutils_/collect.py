@@ -48,6 +48,10 @@ def collect_scenarios(document: nodes.document) -> list[Scenario]:
     return _Collector(document).run()
 
 
+class _Reported(Exception):
+    """A part of a step was reported broken; the step is left out."""
+
+
 @dataclass
 class _PendingStep:
     node: step_node
@@ -305,7 +309,9 @@ class _Collector:
             )
         except ValueError as error:
             self.problem(node, RunbookWarning.STEP, str(error))
-            return None
+        except _Reported:
+            pass
+        return None
 
     def verification(self, item: _PendingStep) -> Verify | None:
         """The step's verification, from its ``:verify:`` or the verify directive after it."""
@@ -335,9 +341,13 @@ class _Collector:
             for option, model_name in _VERIFY_FIELDS.items()
             if source[option] is not None
         }
-        return Verify(
-            command=command, expect_exit=expect_exit, location=_location(source), **waiting
-        )
+        try:
+            return Verify(
+                command=command, expect_exit=expect_exit, location=_location(source), **waiting
+            )
+        except ValueError as error:
+            self.problem(source, RunbookWarning.VERIFY, str(error))
+            raise _Reported from None
 
     def problem(self, node: nodes.Element, kind: RunbookWarning, message: str) -> None:
         report(self.document, kind, message, source=node.source, line=node.line)

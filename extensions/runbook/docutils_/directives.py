@@ -50,7 +50,7 @@ def _lenient(
 ) -> Callable[[str | None], Any]:
     def converter(text: str | None) -> Any:
         try:
-            return convert(text)
+            return convert(text or "")
         except ValueError as error:
             return _Invalid(str(error), kind)
 

@@ -11,9 +11,9 @@ import re
 
 from runbook.model.scenario import NAME_RE, VARIABLE_RE
 
-_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smh]?)$")
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smh]?)$", re.ASCII)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
-_SHELLCHECK_RE = re.compile(r"^(?:SC)?(\d{4})$", re.IGNORECASE)
+_SHELLCHECK_RE = re.compile(r"^(?:SC)?(\d{4})$", re.IGNORECASE | re.ASCII)
 _SEPARATORS = re.compile(r"[\s,]+")
 
 

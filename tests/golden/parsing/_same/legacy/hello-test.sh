@@ -1,0 +1,3 @@
+#!/bin/bash
+# Checks that every node can greet.
+hostname
