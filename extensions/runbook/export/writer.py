@@ -69,14 +69,14 @@ def generate(scenarios: Mapping[str, Scenario], root: Path) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-def write(files: Mapping[str, str], outdir: Path) -> list[Path]:
-    """Write ``files`` under ``outdir``, removing exports of scenarios that are gone.
+def write(files: Mapping[str, str], outdir: Path, *, prune: bool = True) -> list[Path]:
+    """Write ``files`` under ``outdir``; ``prune`` removes exports of scenarios that are gone.
 
     Returns the paths whose content changed; unchanged files are not touched.
     """
     outdir.mkdir(parents=True, exist_ok=True)
     changed = []
-    for stale in stale_files(files, outdir):
+    for stale in stale_files(files, outdir) if prune else ():
         stale.unlink()
         changed.append(stale)
     for name, text in files.items():
@@ -100,11 +100,13 @@ def stale_files(files: Mapping[str, str], outdir: Path) -> list[Path]:
     )
 
 
-def differences(files: Mapping[str, str], outdir: Path) -> list[str]:
-    """What differs between ``outdir`` and ``files``, one line per file; empty when equal."""
-    problems = [
-        f"{path}: not produced by the guide any more" for path in stale_files(files, outdir)
-    ]
+def differences(files: Mapping[str, str], outdir: Path, *, prune: bool = True) -> list[str]:
+    """What differs between ``outdir`` and ``files``, one line per file; empty when equal.
+
+    With ``prune``, files the guide no longer produces are differences too.
+    """
+    stale = stale_files(files, outdir) if prune else []
+    problems = [f"{path}: not produced by the guide any more" for path in stale]
     for name, text in files.items():
         path = outdir / name
         if not path.exists():

@@ -1,0 +1,281 @@
+"""The check itself: every scenario planned, its scripts linted, its playbooks syntax-checked.
+
+Pure checks over the model and plan come first; then all shell text goes to one ``bash -n``
+batch and one shellcheck call, and all playbooks to one ``ansible-playbook --syntax-check``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from runbook.check.problems import CheckKind, CheckProblem
+from runbook.check.shell import Snippet, bash_errors, shellcheck
+from runbook.check.variables import SHELL_VARIABLES, shell_names
+from runbook.errors import RunbookError
+from runbook.export.order import find_cycle
+from runbook.export.view import SHELL_REFERENCE_RE
+from runbook.model import Scenario, SourceLocation, Step
+from runbook.parsing.variables import references
+from runbook.plan.model import Inventory
+
+_CONTRACT = re.compile(r"^(RB_NODE\d+|PHD_ENV_nodes\d*|PHD_ENV_floating_ips\d*)$")
+CONTRACT_NAMES = frozenset({"RB_NODES", "RB_NODE_COUNT", "RB_ADDRS", "RB_HOST", "RB_ADDRESS"})
+
+
+def check_scenarios(
+    scenarios: Mapping[str, Scenario],
+    *,
+    inventory: Inventory | None = None,
+    variable_files: Sequence[Path] = (),
+    root: Path,
+    ansible: bool = True,
+) -> list[CheckProblem]:
+    """Every problem found in ``scenarios`` (in guide order), sorted by where it is written."""
+    problems = _requires(scenarios)
+    snippets: list[Snippet] = []
+    for scenario in scenarios.values():
+        problems += _plan(scenario, inventory, variable_files)
+        problems += _variables(scenario)
+        problems += _verifications(scenario)
+        snippets += _snippets(scenario)
+    problems += _shell(snippets)
+    if ansible and scenarios and find_cycle(scenarios) is None:
+        problems += _ansible(scenarios, root)
+    return sorted(problems, key=_order)
+
+
+def _order(problem: CheckProblem) -> tuple[str, int, str]:
+    location = problem.location
+    return (location.path if location else "", (location.line or 0) if location else 0, "")
+
+
+def _requires(scenarios: Mapping[str, Scenario]) -> list[CheckProblem]:
+    problems = []
+    for scenario in scenarios.values():
+        for required in scenario.requires:
+            if required not in scenarios:
+                problems.append(
+                    CheckProblem(
+                        scenario.location,
+                        CheckKind.UNKNOWN_REQUIRES,
+                        f"scenario {scenario.name} requires {required!r}, which the guide does "
+                        f"not have (known: {', '.join(scenarios)})",
+                    )
+                )
+    cycle = find_cycle(scenarios)
+    if cycle:
+        problems.append(
+            CheckProblem(
+                scenarios[cycle[0]].location,
+                CheckKind.DEPENDENCY_CYCLE,
+                "scenarios require each other in a cycle: " + " -> ".join(cycle),
+            )
+        )
+    return problems
+
+
+def _plan(
+    scenario: Scenario, inventory: Inventory | None, files: Sequence[Path]
+) -> list[CheckProblem]:
+    """Plan against the examples and build every step's environment on every host."""
+    from runbook.plan.build import build_plan
+    from runbook.plan.environment import step_environment
+
+    try:
+        plan = build_plan(scenario, inventory, files=files)
+        for planned in plan.steps:
+            for host in planned.hosts:
+                step_environment(plan, planned, host)
+    except (RunbookError, ValueError) as error:
+        location = getattr(error, "location", None) or scenario.location
+        message = getattr(error, "message", str(error))
+        return [CheckProblem(location, CheckKind.PLAN, f"scenario {scenario.name}: {message}")]
+    return []
+
+
+def _texts(step: Step) -> Iterable[tuple[str, str]]:
+    """A step's shell texts with what they are called in messages."""
+    if step.script.strip():
+        yield "script", step.script
+    if step.guard:
+        yield "guard", step.guard
+    if step.verify:
+        yield "verification", step.verify.command
+
+
+def _known(scenario: Scenario) -> set[str]:
+    names = {v.name for v in scenario.variables} | {n for n, _ in scenario.local_variables}
+    return names | CONTRACT_NAMES | SHELL_VARIABLES
+
+
+def _variables(scenario: Scenario) -> list[CheckProblem]:
+    """Undefined uses in scripts, and declared variables nothing uses."""
+    problems = []
+    known = _known(scenario)
+    mentioned: set[str] = set()
+    for variable in scenario.variables:
+        mentioned.update(references(variable.default or ""))
+    for _name, value in scenario.local_variables:
+        mentioned.update(m.group(1) or m.group(2) for m in SHELL_REFERENCE_RE.finditer(value))
+    registered: set[str] = set()
+    texts = [(step, what, text) for step in scenario.steps for what, text in _texts(step)]
+    if scenario.verification_script:
+        texts.append((None, "verification script", scenario.verification_script))
+    for step, what, text in texts:
+        names = shell_names(text)
+        mentioned |= names.mentioned
+        undefined = sorted(
+            name
+            for name in names.used - names.assigned - known - registered
+            if not _CONTRACT.match(name)
+        )
+        where = step.location if step else scenario.location
+        label = f"step {step.id}" if step else f"scenario {scenario.name}"
+        for name in undefined:
+            problems.append(
+                CheckProblem(
+                    where,
+                    CheckKind.UNDEFINED_VARIABLE,
+                    f"{label}: the {what} uses ${name}, which is not declared, registered, "
+                    "part of the environment contract, or set in the script",
+                )
+            )
+        if step is not None and step.options.register and what != "guard":
+            registered.add(step.options.register)
+    for variable in scenario.variables:
+        if variable.name not in mentioned:
+            problems.append(
+                CheckProblem(
+                    variable.location or scenario.location,
+                    CheckKind.UNUSED_VARIABLE,
+                    f"scenario {scenario.name}: variable {variable.name} is declared but no "
+                    "script, guard, verification or default uses it",
+                )
+            )
+    return problems
+
+
+def _verifications(scenario: Scenario) -> list[CheckProblem]:
+    """Steps that prove nothing; a legacy file is proven by its test script, if it has one."""
+    if scenario.origin == "legacy":
+        if scenario.verification_script:
+            return []
+        return [
+            CheckProblem(
+                scenario.location,
+                CheckKind.NO_VERIFY,
+                f"legacy scenario {scenario.name} has no test script; put {scenario.name}-test.sh "
+                "beside it, or name one with :test-script:",
+            )
+        ]
+    return [
+        CheckProblem(
+            step.location,
+            CheckKind.NO_VERIFY,
+            f"step {step.id} ({step.title}) has no verification; add one, or say why with "
+            ":no-verify: REASON",
+        )
+        for step in scenario.steps
+        if step.verify is None and step.options.no_verify is None
+    ]
+
+
+def _snippets(scenario: Scenario) -> list[Snippet]:
+    snippets = [
+        Snippet((step, what), text, step.options.shellcheck_disable)
+        for step in scenario.steps
+        for what, text in _texts(step)
+    ]
+    if scenario.verification_script:
+        snippets.append(Snippet((scenario, "verification script"), scenario.verification_script))
+    return snippets
+
+
+def _describe(key: object) -> tuple[SourceLocation | None, str]:
+    owner, what = key  # type: ignore[misc]
+    if isinstance(owner, Step):
+        return owner.location, f"step {owner.id}: the {what}"
+    return owner.location, f"scenario {owner.name}: the {what}"
+
+
+def _shell(snippets: list[Snippet]) -> list[CheckProblem]:
+    problems = []
+    for key, message in bash_errors(snippets).items():
+        location, label = _describe(key)
+        problems.append(CheckProblem(location, CheckKind.BASH_SYNTAX, f"{label}: {message}"))
+    for finding in shellcheck(snippets):
+        location, label = _describe(finding.key)
+        problems.append(
+            CheckProblem(
+                location,
+                CheckKind.SHELLCHECK,
+                f"{label}, line {finding.line}: {finding.code} ({finding.level}): "
+                f"{finding.message} (silence with :shellcheck-disable: {finding.code})",
+            )
+        )
+    return problems
+
+
+def _ansible(scenarios: Mapping[str, Scenario], root: Path) -> list[CheckProblem]:
+    """``ansible-playbook --syntax-check`` on the exported playbooks, through ``site.yml``."""
+    from runbook.export.writer import generate, write
+
+    program = Path(sys.executable).parent / "ansible-playbook"
+    with tempfile.TemporaryDirectory(prefix="runbook-ansible-") as directory:
+        write(generate(scenarios, root), Path(directory))
+        environment = dict(
+            os.environ,
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_LOCALHOST_WARNING="False",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
+            ANSIBLE_HOME=str(Path(directory) / ".ansible"),
+        )
+        result = subprocess.run(
+            [str(program), "-i", "localhost,", "--syntax-check", "site.yml"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=environment,
+        )
+        output = (result.stdout + result.stderr).replace(directory + "/", "runbooks/")
+    if result.returncode == 0:
+        return []
+    named = [s for s in scenarios.values() if f"runbooks/{s.name}.yml" in output]
+    location = named[0].location if named else None
+    return [CheckProblem(location, CheckKind.ANSIBLE_SYNTAX, output.strip())]
+
+
+def check_guide(
+    docs_dir: Path,
+    *,
+    inventory: Inventory | None = None,
+    variable_files: Sequence[Path] = (),
+    root: Path,
+    ansible: bool = True,
+) -> list[CheckProblem]:
+    """The check over the guide in ``docs_dir``, read on the command's fast path."""
+    from runbook.docutils_.loader import load_guide
+    from runbook.docutils_.messages import RunbookWarning
+
+    guide = load_guide(docs_dir)
+    problems = [
+        CheckProblem(problem.location, CheckKind.GUIDE, f"{problem.message} [{problem.kind.value}]")
+        for problem in guide.problems
+        # requires are checked below, as their own kinds
+        if problem.kind is not RunbookWarning.REFERENCE
+    ]
+    problems += check_scenarios(
+        guide.scenarios,
+        inventory=inventory,
+        variable_files=variable_files,
+        root=root,
+        ansible=ansible,
+    )
+    return sorted(problems, key=_order)

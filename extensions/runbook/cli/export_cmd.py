@@ -1,0 +1,82 @@
+"""``runbook export``: the guide's scenarios as Fabric, JSON, bash and Ansible files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+ORDER = 60
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="write the scenarios as Fabric, JSON, bash and Ansible files",
+        description="Write every scenario of the guide (or only the SOURCES named) as a "
+        "Fabric module, a JSON plan, a bash script and an Ansible playbook, with site.yml "
+        "and index.json in dependency order. The same files as `sphinx-build -b runbook`. "
+        "With --check, write nothing and exit 1 when the directory differs from what the "
+        "guide generates now.",
+    )
+    parser.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help="a scenario name or a .rst/.md/.scenario file (default: the whole guide)",
+    )
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=Path("docs"),
+        metavar="DIR",
+        help="the guide's sources (default: docs)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("runbooks"),
+        metavar="DIR",
+        help="where to write (default: runbooks)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare the directory with a fresh export instead of writing it",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from runbook.docutils_.loader import load_guide, load_scenario
+    from runbook.export.writer import differences, generate, write
+
+    if args.sources:
+        scenarios = {}
+        for ref in args.sources:
+            scenario = load_scenario(ref, docs_dir=args.docs)
+            scenarios[scenario.name] = scenario
+    else:
+        guide = load_guide(args.docs)
+        if guide.problems:
+            for problem in guide.problems:
+                print(problem, file=sys.stderr)
+            print(f"runbook: the guide has {len(guide.problems)} problem(s)", file=sys.stderr)
+            return 1
+        scenarios = guide.scenarios
+    files = generate(scenarios, Path.cwd())
+    whole_guide = not args.sources
+    if args.check:
+        problems = differences(files, args.output, prune=whole_guide)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"runbook: {args.output}/ is out of date: run `make runbooks`", file=sys.stderr)
+            return 1
+        print(f"{args.output}/ is what the guide generates ({len(files)} files)")
+        return 0
+    changed = write(files, args.output, prune=whole_guide)
+    print(f"{args.output}/: {len(files)} files, {len(changed)} changed")
+    return 0
