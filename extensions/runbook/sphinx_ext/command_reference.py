@@ -32,6 +32,19 @@ def subcommands(
                 yield name, helps.get(name, ""), subparser
 
 
+def _usage(parser: argparse.ArgumentParser) -> nodes.literal_block:
+    """The usage synopsis without its ``usage:`` label (continuation lines dedented)."""
+    parser.formatter_class = _formatter
+    label = "usage: "
+    lines = parser.format_usage().strip().splitlines()
+    text = "\n".join(
+        [lines[0].removeprefix(label)] + [line.removeprefix(" " * len(label)) for line in lines[1:]]
+    )
+    block = nodes.literal_block(text, text, classes=["rb-usage"])
+    block["language"] = "text"
+    return block
+
+
 def _help_text(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
     if not action.help:
         return ""
@@ -46,14 +59,14 @@ def _option_list(parser: argparse.ArgumentParser) -> nodes.option_list | None:
         group = nodes.option_group()
         if action.option_strings:
             takes_value = action.nargs != 0
-            metavar = action.metavar or action.dest.upper()
+            metavar = parser._get_formatter()._format_args(action, action.dest.upper())
             for string in action.option_strings:
                 option = nodes.option("", nodes.option_string(string, string))
                 if takes_value:
                     option += nodes.option_argument(str(metavar), str(metavar), delimiter=" ")
                 group += option
         else:
-            name = str(action.metavar or action.dest)
+            name = parser._get_formatter()._format_args(action, action.dest)
             group += nodes.option("", nodes.option_string(name, name))
         description = nodes.description()
         description += nodes.paragraph(text=_help_text(parser, action) or " ")
@@ -71,11 +84,7 @@ def command_section(
     text = parser.description or summary
     if text:
         section += nodes.paragraph(text=text)
-    parser.formatter_class = _formatter
-    usage = parser.format_usage().strip().removeprefix("usage: ")
-    block = nodes.literal_block(usage, usage, classes=["rb-usage"])
-    block["language"] = "text"
-    section += block
+    section += _usage(parser)
     options = _option_list(parser)
     if options is not None:
         section += options
@@ -98,11 +107,7 @@ class CommandReference(SphinxDirective):
             for module in sorted(Path(package_dir).glob("*.py")):
                 self.env.note_dependency(str(module))
         parser = build_parser()
-        parser.formatter_class = _formatter
-        intro = parser.format_usage().strip().removeprefix("usage: ")
-        block = nodes.literal_block(intro, intro, classes=["rb-usage"])
-        block["language"] = "text"
-        result: list[nodes.Node] = [block]
+        result: list[nodes.Node] = [_usage(parser)]
         options = _option_list(parser)
         if options is not None:
             result.append(options)

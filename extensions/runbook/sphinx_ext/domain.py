@@ -23,6 +23,7 @@ from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
 from runbook.docutils_.render import scenario_anchor
+from runbook.export.order import find_cycle
 from runbook.model import Scenario, Step
 
 logger = logging.getLogger(__name__)
@@ -102,19 +103,37 @@ class RunbookDomain(Domain):
                 self.order_pages.add(docname)
 
     def check_consistency(self) -> None:
-        """Warn once per build about a scenario name defined twice, naming both places."""
+        """Warn, once per build, about what only the whole guide shows.
+
+        A scenario name defined on two pages (naming both places), a requirement that no
+        page defines, and requirements that form a cycle.
+        """
         seen: dict[str, Scenario] = {}
         for scenario in self.scenarios_in_order():
             first = seen.setdefault(scenario.name, scenario)
             if first is not scenario:
-                logger.warning(
-                    "duplicate scenario name %r: also defined at %s",
-                    scenario.name,
-                    first.location or first.docname,
-                    type="runbook",
-                    subtype="duplicate",
-                    location=_location(scenario),
+                _warn(
+                    "duplicate",
+                    f"duplicate scenario name {scenario.name!r}: "
+                    f"also defined at {_location(first)}",
+                    scenario,
                 )
+        for scenario in seen.values():
+            for required in scenario.requires:
+                if required not in seen:
+                    _warn(
+                        "reference",
+                        f"scenario {scenario.name!r} requires {required!r}, "
+                        "which no page of the guide defines",
+                        scenario,
+                    )
+        cycle = find_cycle(seen)
+        if cycle:
+            _warn(
+                "reference",
+                "scenarios require each other in a cycle: " + " -> ".join(cycle),
+                seen[cycle[0]],
+            )
 
     def guide_order(self) -> list[str]:
         """Documents in reading order: the root's toctrees depth first, then the rest."""
@@ -162,13 +181,15 @@ class RunbookDomain(Domain):
         contnode: Element,
     ) -> nodes.reference | None:
         resolved = self._resolve(fromdocname, builder, typ, target, node, contnode)
-        if resolved is None:
-            what = "scenario" if typ == "scenario" else "step (NAME/N)"
+        # A scenario's own ``requires`` links are checked once, in check_consistency.
+        if resolved is None and not node.get("rb_requires"):
+            hint = "a scenario name" if typ == "scenario" else "NAME/N, as in galera/3"
             logger.warning(
-                "unknown %s %r in a :%s: reference",
-                what,
+                "unknown %s %r in a :%s: reference (write %s)",
+                typ,
                 target,
                 typ,
+                hint,
                 type="runbook",
                 subtype="reference",
                 location=node,
@@ -254,6 +275,10 @@ def _location(scenario: Scenario) -> str | None:
     if scenario.location is None:
         return scenario.docname
     return str(scenario.location)
+
+
+def _warn(subtype: str, message: str, scenario: Scenario) -> None:
+    logger.warning(message, type="runbook", subtype=subtype, location=_location(scenario))
 
 
 def get_scenarios(env: BuildEnvironment) -> dict[str, Scenario]:

@@ -18,6 +18,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 from runbook.docutils_.render import scenario_anchor
+from runbook.export.order import dependency_order, find_cycle
 from runbook.model import Scenario
 from runbook.sphinx_ext.domain import RunbookDomain
 
@@ -39,28 +40,13 @@ class DeploymentOrder(SphinxDirective):
 
 
 def deployment_order(scenarios: Mapping[str, Scenario]) -> list[str]:
-    """Names in an order where each comes after what it requires.
+    """The order ``make run`` and the exports use; guide order when requires form a cycle.
 
-    Among scenarios that are ready at the same time, guide order wins, so the list reads
-    like the guide. Requirements that name no scenario are ignored here (the domain warns
-    about them); scenarios caught in a cycle come last, in guide order.
+    The cycle itself is reported once per build by the domain's consistency check.
     """
-    done: list[str] = []
-    pending = list(scenarios)
-    while pending:
-        ready = next(
-            (
-                name
-                for name in pending
-                if all(req in done or req not in scenarios for req in scenarios[name].requires)
-            ),
-            None,
-        )
-        if ready is None:
-            return done + pending
-        done.append(ready)
-        pending.remove(ready)
-    return done
+    if find_cycle(scenarios):
+        return list(scenarios)
+    return dependency_order(scenarios)
 
 
 def dot_source(scenarios: Mapping[str, Scenario], urls: Mapping[str, str]) -> str:

@@ -23,7 +23,12 @@ from runbook.sphinx_ext.domain import RunbookDomain
 def scenario_xref(name: str) -> pending_xref:
     """A ``:scenario:`` reference made in code (a scenario's ``requires``)."""
     xref = pending_xref(
-        "", refdomain="runbook", reftype="scenario", reftarget=name, refexplicit=False
+        "",
+        refdomain="runbook",
+        reftype="scenario",
+        reftarget=name,
+        refexplicit=False,
+        rb_requires=True,
     )
     xref += nodes.literal(name, name, classes=["xref", "runbook", "runbook-scenario"])
     return xref

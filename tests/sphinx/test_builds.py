@@ -1,0 +1,57 @@
+"""Parallel and incremental builds of the guide."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sphinx.util.console import strip_colors
+
+
+def _pages(app) -> dict[str, str]:
+    out = Path(app.outdir)
+    return {
+        str(path.relative_to(out)): path.read_text(encoding="utf-8")
+        for path in sorted(out.glob("*.html"))
+    }
+
+
+def test_parallel_build_equals_serial_build(build, make_app, tmp_path):
+    serial = _pages(build("rst"))
+    parallel_app = make_app(
+        "html", srcdir=tmp_path / "rst", builddir=tmp_path / "parallel", parallel=2
+    )
+    parallel_app.build()
+    assert parallel_app.parallel == 2
+    assert _pages(parallel_app) == serial
+
+
+def _read_docs(app) -> list[str]:
+    """The documents the last build read, from its status output."""
+    status = strip_colors(app._status.getvalue())
+    reading = [line for line in status.splitlines() if "reading sources" in line]
+    return re.findall(r"\]\s+(\S+)", "\n".join(reading[-1:]))
+
+
+def test_editing_one_page_rereads_only_that_page(build, make_app, tmp_path):
+    build("rst")
+    page = tmp_path / "rst" / "base.rst"
+    page.write_text(page.read_text().replace("every other scenario", "all scenarios"))
+    app = make_app("html", srcdir=tmp_path / "rst")
+    app.build()
+    assert _read_docs(app) == ["base"]
+    assert "all scenarios" in (Path(app.outdir) / "base.html").read_text()
+
+
+def test_renaming_a_scenario_title_updates_pages_that_link_to_it(build, make_app, tmp_path):
+    build("rst")
+    page = tmp_path / "rst" / "base.rst"
+    page.write_text(
+        page.read_text().replace("Base cluster\n============", "Core cluster\n============")
+    )
+    app = make_app("html", srcdir=tmp_path / "rst")
+    app.build()
+    assert _read_docs(app) == ["base"]
+    out = Path(app.outdir)
+    assert "Core cluster" in (out / "galera.html").read_text()  # its requires link
+    assert "Core cluster" in (out / "order.html").read_text()  # the deployment order
