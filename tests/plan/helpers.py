@@ -1,0 +1,70 @@
+"""Small scenarios built straight from the model, and inventory texts, for the plan tests."""
+
+from __future__ import annotations
+
+from runbook.model import Scenario, SourceLocation, Step, Target, Variable
+from runbook.parsing.targets import parse_target
+
+SOURCE = SourceLocation("docs/sample.rst")
+
+
+def make_step(index: int, target: str | Target = "all", **fields: object) -> Step:
+    """A step of scenario ``sample`` at line ``10 * index`` of docs/sample.rst."""
+    parsed = parse_target(target) if isinstance(target, str) else target
+    values: dict[str, object] = {
+        "scenario": "sample",
+        "index": index,
+        "title": f"Step {index}",
+        "script": f"echo step {index}",
+        "target": parsed,
+        "location": SOURCE.at(10 * index),
+    }
+    values.update(fields)
+    return Step(**values)  # type: ignore[arg-type]
+
+
+def make_scenario(
+    *targets: str | Target,
+    variables: tuple[Variable, ...] = (),
+    **fields: object,
+) -> Scenario:
+    """Scenario ``sample`` with one step per target (or the given ``steps``)."""
+    steps = fields.pop("steps", None) or tuple(
+        make_step(i, target) for i, target in enumerate(targets or ("all",), start=1)
+    )
+    values: dict[str, object] = {
+        "name": "sample",
+        "title": "Sample",
+        "steps": steps,
+        "variables": variables,
+        "location": SOURCE.at(1),
+    }
+    values.update(fields)
+    return Scenario(**values)  # type: ignore[arg-type]
+
+
+def variable(
+    name: str, default: str | None = None, *, secret: bool = False, line: int = 5
+) -> Variable:
+    return Variable(name, f"About {name}.", default, secret, SOURCE.at(line))
+
+
+THREE_NODES = """\
+all:
+  vars:
+    ansible_user: root
+  hosts:
+    node1: {ansible_host: 192.0.2.11}
+    node2: {ansible_host: 192.0.2.12}
+    node3: {ansible_host: 192.0.2.13}
+  children:
+    controllers:
+      hosts:
+        node1:
+        node2:
+        node3:
+    db:
+      hosts:
+        node2:
+        node3:
+"""
