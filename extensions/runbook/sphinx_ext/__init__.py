@@ -16,6 +16,7 @@ from sphinx.config import Config
 from runbook import __version__
 from runbook.docutils_.directives import DIRECTIVES
 from runbook.docutils_.nodes import PLACEHOLDERS
+from runbook.sphinx_ext.builders import setup_builders
 from runbook.sphinx_ext.command_reference import CommandReference
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
 from runbook.sphinx_ext.html import StepPermalinks
@@ -60,6 +61,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-updated", pages_to_rewrite)
     app.connect("config-inited", _add_static_path)
     app.add_css_file("runbook.css")
+    setup_builders(app)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,
