@@ -1,0 +1,103 @@
+"""The journal: what is written, how it is read back, and what --resume chooses from it."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+from runbook.execution.errors import ResumeError
+from runbook.execution.fingerprint import plan_fingerprints
+from runbook.execution.journal import JournalWriter, read_journal, resume_selection
+from runbook.model import Secret, Verify
+
+from .helpers import local_plan, local_step
+
+
+def three_steps(tmp_path, fail_at: int | None = None, text: str = "echo"):
+    return local_plan(
+        *(
+            local_step(i, "exit 1" if i == fail_at else f"{text} {i} >> {tmp_path / 'log'}")
+            for i in (1, 2, 3)
+        ),
+        variables={"TOKEN": Secret("journal-secret-value")},
+    )
+
+
+def test_a_run_is_recorded_per_step_and_host_with_mode_0600(run_local, tmp_path) -> None:
+    journal = tmp_path / "journals" / "demo.jsonl"
+    run_local(three_steps(tmp_path), JournalWriter(journal))
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    records = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [r["t"] for r in records] == ["run", "host", "host", "host", "end"]
+    assert [r["step"] for r in records if r["t"] == "host"] == ["demo/1", "demo/2", "demo/3"]
+    assert records[-1] == {**records[-1], "status": "done", "complete": True}
+    assert read_journal(journal).complete
+
+
+def test_the_journal_holds_no_secret_values_and_no_output(run_local, tmp_path) -> None:
+    journal = tmp_path / "j.jsonl"
+    plan = local_plan(
+        local_step(1, 'echo "$TOKEN"; echo visible-output', verify=Verify("false")),
+        variables={"TOKEN": Secret("journal-secret-value")},
+    )
+    run_local(plan, JournalWriter(journal))
+    text = journal.read_text()
+    assert "journal-secret-value" not in text
+    assert "visible-output" not in text
+
+
+def test_a_torn_last_line_is_skipped_with_a_warning(run_local, tmp_path) -> None:
+    journal = tmp_path / "j.jsonl"
+    run_local(three_steps(tmp_path), JournalWriter(journal))
+    with journal.open("a") as file:
+        file.write('{"v": 1, "t": "host", "step": "demo/1", "ho')
+    state = read_journal(journal)
+    assert state.done("demo/3", ["localhost"])
+    assert len(state.warnings) == 1
+    assert "torn" in state.warnings[0]
+
+
+def test_a_missing_journal_is_an_empty_one(tmp_path) -> None:
+    state = read_journal(tmp_path / "none.jsonl")
+    assert not state.exists
+    assert not state.complete
+
+
+def test_resume_starts_at_the_failed_step(run_local, tmp_path) -> None:
+    journal = tmp_path / "j.jsonl"
+    failing = three_steps(tmp_path, fail_at=2)
+    run_local(failing, JournalWriter(journal))
+    assert not read_journal(journal).complete
+    fixed = three_steps(tmp_path)
+    chosen = resume_selection(read_journal(journal), fixed.steps, plan_fingerprints(fixed))
+    assert [p.step.id for p in chosen] == ["demo/2", "demo/3"]
+
+
+def test_resume_after_a_complete_run_has_nothing_left(run_local, tmp_path) -> None:
+    journal = tmp_path / "j.jsonl"
+    plan = three_steps(tmp_path)
+    run_local(plan, JournalWriter(journal))
+    assert resume_selection(read_journal(journal), plan.steps, plan_fingerprints(plan)) == ()
+
+
+def test_resume_refuses_when_a_verified_step_changed(run_local, tmp_path) -> None:
+    journal = tmp_path / "j.jsonl"
+    run_local(three_steps(tmp_path, fail_at=3), JournalWriter(journal))
+    changed = three_steps(tmp_path, text="echo changed")
+    with pytest.raises(ResumeError, match=r"demo/1, demo/2 .*--from 1.*--from 3"):
+        resume_selection(read_journal(journal), changed.steps, plan_fingerprints(changed))
+
+
+def test_a_step_skipped_by_its_guard_counts_as_done(run_local, tmp_path) -> None:
+    journal = tmp_path / "j.jsonl"
+    plan = local_plan(local_step(1, "exit 1", guard="true"), local_step(2, "exit 1"))
+    run_local(plan, JournalWriter(journal))
+    chosen = resume_selection(read_journal(journal), plan.steps, plan_fingerprints(plan))
+    assert [p.step.id for p in chosen] == ["demo/2"]
+
+
+def test_check_runs_write_nothing(run_local, tmp_path) -> None:
+    journal = tmp_path / "j.jsonl"
+    run_local(three_steps(tmp_path), JournalWriter(journal), mode="check")
+    assert not journal.exists()
