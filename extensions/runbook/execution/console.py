@@ -38,6 +38,13 @@ STYLES = {
     "interrupted": "bold yellow",
     "not-run": "dim",
 }
+PHASES = {
+    "guard": "guard (unless)",
+    "copy": "copy",
+    "script": "script",
+    "verify": "verification",
+    "connect": "connection",
+}
 LABELS = {
     "ok": "ok",
     "skipped": "skipped",
@@ -223,10 +230,8 @@ class ConsoleReport:
             (f'FAILED {step.id} "{step.title}" on {outcome.host}', "bold red"),
             (f"  {outcome.message}", None),
         ]
-        status = "" if outcome.exit_status is None else f"exit status {outcome.exit_status}, "
-        lines.append(
-            (f"  {status}{outcome.phase or 'step'} phase, after {duration(outcome.duration)}", None)
-        )
+        phase = PHASES.get(outcome.phase or "", "step")
+        lines.append((f"  in its {phase}, after {duration(outcome.duration)}", None))
         if step.location is not None:
             lines.append((f"  written at {step.location}", None))
         if self._state.docname:

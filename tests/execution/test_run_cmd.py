@@ -1,0 +1,152 @@
+"""``runbook run`` end to end on this machine: local steps, real bash, real files."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from runbook.cli.main import main
+
+from .helpers import DATA
+
+GOLDEN = Path(__file__).parents[1] / "golden" / "execution"
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("RUNBOOK_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path / "work"
+
+
+def run(workdir: Path, *extra: str) -> int:
+    return main(
+        [
+            "run",
+            str(DATA / "demo.rst"),
+            "-i",
+            str(DATA / "inventory.yml"),
+            "-e",
+            f"workdir={workdir}",
+            *extra,
+        ]
+    )
+
+
+def normalized(text: str, workdir: Path) -> str:
+    text = text.replace(str(workdir.parent), "TMP").replace(str(DATA), "DATA")
+    text = re.sub(r"\d{8}T\d{6}-\d+", "RUN", text)
+    text = re.sub(r"\b\d+\.\d+s\b", "N.Ns", text)
+    return re.sub(r"--[0-9a-f]{12}", "--INVENTORY", text)
+
+
+def check_golden(name: str, actual: str) -> None:
+    import os
+
+    path = GOLDEN / name
+    if os.environ.get("RUNBOOK_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual)
+    assert actual == path.read_text()
+
+
+def test_a_run_that_completes_exits_0(workdir, capsys) -> None:
+    (workdir).mkdir(parents=True)
+    (workdir / "allowed").touch()
+    assert run(workdir) == 0
+    assert (workdir / "greeting").read_text() == "it's $(echo pwned) `id`; echo no"
+    assert "done" in capsys.readouterr().out
+
+
+def test_a_failure_reports_where_and_how_to_resume(workdir, capsys) -> None:
+    assert run(workdir) == 1
+    out = capsys.readouterr().out
+    check_golden("console-failure.txt", normalized(out, workdir))
+    assert "demo-password-value" not in out
+
+
+def test_resume_continues_at_the_failed_step_without_rerunning_the_others(workdir, capsys) -> None:
+    assert run(workdir) == 1
+    (workdir / "allowed").touch()
+    assert run(workdir, "--resume") == 0
+    assert (workdir / "runs").read_text() == "x\n"
+    assert "resuming at demo/3" in capsys.readouterr().out
+    assert run(workdir, "--resume") == 0
+
+
+def test_check_reports_without_changing_anything(workdir, capsys) -> None:
+    assert run(workdir, "--check") == 1
+    assert not workdir.exists()
+    out = capsys.readouterr().out
+    assert out.count("would run") >= 3
+
+
+def test_dry_run_masks_secrets_and_connects_to_nothing(workdir, capsys) -> None:
+    assert run(workdir, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "export password='********'" in out
+    assert "demo-password-value" not in out
+    assert not workdir.exists()
+
+
+def test_a_missing_required_variable_is_refused_with_exit_3(tmp_path, capsys) -> None:
+    status = main(["run", str(DATA / "demo.rst"), "-i", str(DATA / "inventory.yml")])
+    assert status == 3
+    assert "workdir" in capsys.readouterr().err
+
+
+def test_resume_with_a_step_selection_is_a_usage_error(workdir) -> None:
+    assert run(workdir, "--resume", "--from", "2") == 2
+
+
+def test_a_nul_byte_in_a_value_is_refused_before_running(workdir, tmp_path, capsys) -> None:
+    variables = tmp_path / "vars.yml"
+    variables.write_text('greeting: "a\\0b"\n')
+    assert run(workdir, "-e", str(variables)) == 3
+    assert not workdir.exists()
+
+
+def test_junit_and_json_reports(workdir, tmp_path, capsys) -> None:
+    report = tmp_path / "junit.xml"
+    assert run(workdir, "--junit", str(report), "--json") == 1
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert events[0]["event"] == "run_started"
+    assert events[-1] == {**events[-1], "event": "run_finished", "status": "failed"}
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+
+
+def test_ctrl_c_stops_the_run_records_it_and_exits_130(workdir, tmp_path) -> None:
+    scenario = tmp_path / "slow.rst"
+    scenario.write_text(".. scenario:: slow\n\n.. step:: Sleep\n   :target: local\n\n   sleep 60\n")
+    env = {"RUNBOOK_STATE_DIR": str(tmp_path / "state"), "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "runbook.cli.main",
+            "run",
+            str(scenario),
+            "-i",
+            str(DATA / "inventory.yml"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 130, err
+    assert "interrupted at slow/1" in out
+    [journal] = (tmp_path / "state" / "journals").iterdir()
+    statuses = [json.loads(line).get("status") for line in journal.read_text().splitlines()]
+    assert statuses[-2:] == ["interrupted", "interrupted"]
