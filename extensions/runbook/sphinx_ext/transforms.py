@@ -30,7 +30,7 @@ def scenario_xref(name: str) -> pending_xref:
         refexplicit=False,
         rb_requires=True,
     )
-    xref += nodes.literal(name, name, classes=["xref", "runbook", "runbook-scenario"])
+    xref += nodes.inline(name, name, classes=["xref", "runbook", "runbook-scenario"])
     return xref
 
 
