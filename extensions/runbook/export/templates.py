@@ -7,7 +7,7 @@ for Ansible, ``jinja_str`` for string literals inside Ansible's own expressions)
 
 from __future__ import annotations
 
-import json
+import base64
 import pprint
 import shlex
 from functools import cache
@@ -66,8 +66,19 @@ def yaml_unsafe(value: str, indent: int = 0) -> str:
 
 
 def jinja_str(value: str) -> str:
-    """A string literal for an expression inside Ansible's ``{{ }}``."""
-    return json.dumps(value)
+    """A string literal for an expression inside Ansible's ``{{ }}``.
+
+    Quoted as is when one quote character is free and there is no backslash or control
+    character; otherwise base64 through ``b64decode``, because Ansible's templating and
+    plain Jinja disagree on backslash escapes in string literals.
+    """
+    plain = "\\" not in value and all(char.isprintable() for char in value)
+    if plain and "'" not in value:
+        return f"'{value}'"
+    if plain and '"' not in value:
+        return f'"{value}"'
+    encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+    return f"('{encoded}' | b64decode)"
 
 
 def comment(value: Any) -> str:
