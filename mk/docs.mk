@@ -3,8 +3,12 @@
 
 DOCS_OUT ?= _build/html
 DOCS_EXECUTED_OUT ?= _build/html-executed
-JOURNAL ?= .runbook/journal
+# The runner's state directory (journals and transcripts) to take the results from, and
+# the variables files whose secret values must be masked in what the pages show.
+RESULTS ?= $(or $(RUNBOOK_STATE_DIR),$(HOME)/.local/state/runbook)
+RESULTS_VARS ?=
 SPHINX_OPTS ?=
+comma := ,
 SPHINX_BUILD := $(BIN)/sphinx-build -W --keep-going -j auto -c . $(SPHINX_OPTS)
 
 .PHONY: html html-executed docs-deps browser-deps
@@ -15,8 +19,10 @@ docs-deps: ## Debian's graphviz, for the deployment-order graph
 html: $(STAMP) docs-deps ## the guide, in _build/html
 	$(SPHINX_BUILD) -b html docs $(DOCS_OUT)
 
-html-executed: $(STAMP) docs-deps ## the guide with the results of the run in JOURNAL (default .runbook/journal)
-	$(SPHINX_BUILD) -b html -D runbook_journal=$(abspath $(JOURNAL)) docs $(DOCS_EXECUTED_OUT)
+html-executed: $(STAMP) docs-deps ## the guide with the last run's outputs, from RESULTS (the runner's state dir)
+	$(SPHINX_BUILD) -E -b html -D runbook_results=$(abspath $(RESULTS)) \
+		$(if $(RESULTS_VARS),-D runbook_results_variables=$(subst $(eval) ,$(comma),$(abspath $(RESULTS_VARS)))) \
+		docs $(DOCS_EXECUTED_OUT)
 
 # The browser test builds the guide too, so graphviz comes with the browser.
 browser-deps: docs-deps ## Debian's chromium and chromedriver, for the browser test

@@ -19,6 +19,7 @@ from runbook.docutils_.nodes import PLACEHOLDERS
 from runbook.sphinx_ext.builders import setup_builders
 from runbook.sphinx_ext.command_reference import CommandReference
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
+from runbook.sphinx_ext.executed import ExecutedResults
 from runbook.sphinx_ext.html import StepPermalinks
 from runbook.sphinx_ext.order import (
     DeploymentOrder,
@@ -53,6 +54,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("step", RunbookXRefRole(innernodeclass=nodes.inline))
     app.add_transform(RenderScenarios)
     app.add_post_transform(StepPermalinks)
+    app.add_post_transform(ExecutedResults)
+    app.add_config_value("runbook_results", "", "html", types=frozenset({str}))
+    app.add_config_value("runbook_results_variables", [], "html", types=frozenset({list, tuple}))
     app.add_directive("runbook-command-reference", CommandReference)
     app.add_directive("deployment-order", DeploymentOrder)
     app.add_directive("runbook-toctree", PartToctree)

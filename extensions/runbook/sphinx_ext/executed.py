@@ -1,0 +1,119 @@
+"""The executed guide: each step shows what its last real run printed, host by host.
+
+With ``runbook_results`` set to a runner state directory (``make html-executed``), every
+scenario header says where and when the scenario was last run and how that run ended,
+and every step gets its output per host (trimmed) and whether its verification passed.
+Outputs are masked by the runner already; values of secret variables found in the files
+named by ``runbook_results_variables`` are masked again here, in case an output echoed
+one in a form the runner could not see.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+from runbook.model import Secret, mask_text, reveal
+from runbook.sphinx_ext.domain import RunbookDomain
+from runbook.sphinx_ext.results import HostResult, ScenarioRun, read_results, trimmed
+
+_PASSED = {"ok": "passed", "skipped": "skipped: already done"}
+
+
+@functools.cache
+def _results(state_dir: str) -> dict[str, ScenarioRun]:
+    return read_results(Path(state_dir))
+
+
+class ExecutedResults(SphinxPostTransform):
+    """Add the last run's results under scenario headers and steps."""
+
+    default_priority = 450
+
+    def run(self, **kwargs: object) -> None:
+        state_dir = self.config.runbook_results
+        if not state_dir:
+            return
+        runs = _results(str(Path(state_dir).resolve()))
+        mask = _masker(tuple(self.config.runbook_results_variables), self._secret_names())
+        for box in list(self.document.findall(nodes.container)):
+            if "rb-scenario" in box["classes"]:
+                _add_header(box, runs.get(box.get("rb_name", "")))
+            elif "rb-step" in box["classes"] and "rb_step_id" in box:
+                step_id = box["rb_step_id"]
+                run = runs.get(step_id.partition("/")[0])
+                if run is not None:
+                    _add_results(box, run.steps.get(step_id, {}), mask)
+
+    def _secret_names(self) -> frozenset[str]:
+        domain = self.env.domains["runbook"]
+        assert isinstance(domain, RunbookDomain)
+        return frozenset(
+            variable.name
+            for scenario in domain.scenarios().values()
+            for variable in scenario.variables
+            if variable.secret
+        )
+
+
+def _masker(files: tuple[str, ...], secret_names: frozenset[str]):
+    from runbook.plan.variables import load_variables_file
+
+    secrets: list[Secret] = []
+    for name in files:
+        for variable, resolved in load_variables_file(Path(name)).items():
+            if isinstance(resolved.value, Secret) or variable in secret_names:
+                secrets.append(Secret(reveal(resolved.value)))
+    return lambda text: mask_text(text, secrets)
+
+
+def _add_header(box: nodes.container, run: ScenarioRun | None) -> None:
+    proven = nodes.container(classes=["rb-proven"])
+    if run is None:
+        proven += nodes.paragraph(text="No recorded run of this scenario yet.")
+    else:
+        steps = len(run.steps)
+        passed = sum(
+            1
+            for hosts in run.steps.values()
+            if hosts and all(result.status in _PASSED for result in hosts.values())
+        )
+        text = (
+            f"Last run {run.when} on the inventory {run.inventory or 'given'} "
+            f"({', '.join(run.hosts)}): {run.status}; {passed} of {steps} steps "
+            "passed on every host."
+        )
+        proven += nodes.paragraph(text=text)
+    box.insert(1, proven)
+
+
+def _add_results(box: nodes.container, hosts: dict[str, HostResult], mask) -> None:
+    if not hosts:
+        return
+    results = nodes.container(classes=["rb-result"])
+    for host, result in hosts.items():
+        passed = result.status in _PASSED
+        status = _PASSED.get(result.status, result.status)
+        if result.status == "failed" and result.message:
+            status += f" ({result.phase}: {mask(result.message)})"
+        line = nodes.paragraph(classes=["rb-result-status", "rb-passed" if passed else "rb-failed"])
+        line += nodes.literal(host, host)
+        line += nodes.Text(f" {status}")
+        if result.verify_tries:
+            tries = "try" if result.verify_tries == 1 else "tries"
+            verdict = "passed" if passed else "did not pass"
+            line += nodes.Text(f"; verification {verdict} after {result.verify_tries} {tries}")
+        results += line
+        for lines, css in (
+            (result.output, "rb-output"),
+            (result.verify_output, "rb-verify-output"),
+        ):
+            if lines:
+                text = mask(trimmed(lines))
+                block = nodes.literal_block(text, text, classes=["rb-output", css])
+                block["language"] = "text"
+                results += block
+    box += results
