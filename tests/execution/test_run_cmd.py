@@ -150,3 +150,34 @@ def test_ctrl_c_stops_the_run_records_it_and_exits_130(workdir, tmp_path) -> Non
     [journal] = (tmp_path / "state" / "journals").iterdir()
     statuses = [json.loads(line).get("status") for line in journal.read_text().splitlines()]
     assert statuses[-2:] == ["interrupted", "interrupted"]
+
+
+def run_guide(workdir: Path, *extra: str) -> int:
+    return main(
+        [
+            "run",
+            "top",
+            "--docs",
+            str(DATA / "guide"),
+            "-i",
+            str(DATA / "inventory.yml"),
+            "-e",
+            f"workdir={workdir}",
+            *extra,
+        ]
+    )
+
+
+def test_a_scenario_whose_requirement_never_ran_is_refused(workdir, capsys) -> None:
+    assert run_guide(workdir) == 3
+    assert "requires base" in capsys.readouterr().err
+    assert not workdir.exists()
+
+
+def test_with_deps_runs_the_requirements_first_and_only_once(workdir, capsys) -> None:
+    assert run_guide(workdir, "--with-deps") == 0
+    assert (workdir / "order").read_text() == "base\ntop\n"
+    assert run_guide(workdir, "--with-deps") == 0
+    assert (workdir / "order").read_text() == "base\ntop\ntop\n"
+    assert "base: already complete" in capsys.readouterr().out
+    assert run_guide(workdir) == 0
