@@ -5,16 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from runbook.testbed.pytest_support import TestbedHandle, testbed_session
+from runbook.testbed.pytest_support import (
+    TestbedHandle,
+    remove_stale,
+    session_name,
+    testbed_session,
+)
 
-# A name of its own, so the suite never touches the default testbed people work with.
-SESSION_TESTBED = "rbtest"
+# Names of their own (with this run's PID), so the suite never touches the default
+# testbed people work with, nor the testbed of another test run going on at the same time.
+PREFIX = "rbt"
 
 
 @pytest.fixture(scope="session")
 def bed() -> Iterator[TestbedHandle]:
     """Up once (the first run on a machine also builds the image), down even on failure."""
-    with testbed_session(SESSION_TESTBED, nodes=3) as handle:
+    remove_stale(PREFIX)
+    with testbed_session(session_name(PREFIX), nodes=3) as handle:
         yield handle
 
 

@@ -17,6 +17,7 @@ import yaml
 from runbook.errors import TestbedError
 from runbook.testbed import cgroups, fs, image, lifecycle, network, node, ssh, state
 from runbook.testbed.paths import TestbedPaths
+from runbook.testbed.pytest_support import session_name
 from runbook.testbed.system import pid_alive
 
 pytestmark = pytest.mark.testbed
@@ -213,9 +214,10 @@ def test_second_up_reuses_the_image_and_the_running_nodes(bed):
 
 def test_up_refuses_a_range_that_overlaps_a_route_and_leaves_nothing(bed):
     with pytest.raises(TestbedError, match="overlaps"):
-        lifecycle.up("rbclash", nodes=1, subnet=bed.state.subnet)
-    assert not TestbedPaths.of("rbclash").root.exists()
-    assert not network.link_exists(network.bridge_name("rbclash"))
+        lifecycle.up(bed.name + "x", nodes=1, subnet=bed.state.subnet)
+    assert not TestbedPaths.of(bed.name + "x").root.exists()
+    assert not TestbedPaths.of(bed.name + "x").lock.exists()
+    assert not network.link_exists(network.bridge_name(bed.name + "x"))
 
 
 def test_up_refuses_a_name_in_use_with_another_size(bed):
@@ -228,6 +230,8 @@ def _leftovers(name: str) -> list[str]:
     found = []
     if paths.root.exists():
         found.append(str(paths.root))
+    if paths.lock.exists():
+        found.append(str(paths.lock))
     found += [str(point) for point in fs.mounts_under(paths.root)]
     if cgroups.testbed_group(name).exists():
         found.append(str(cgroups.testbed_group(name)))
@@ -247,8 +251,7 @@ def _leftovers(name: str) -> list[str]:
 
 
 def test_down_after_a_crash_half_way_leaves_nothing_behind():
-    name = "rbcrash"
-    lifecycle.down(name)
+    name = session_name("rbt") + "c"
     crashed = lifecycle.up(name, nodes=1)
     spec = crashed.nodes[0]
     orphan = node.init_pid(crashed, spec)

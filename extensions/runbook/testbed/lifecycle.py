@@ -224,7 +224,7 @@ def down(name: str = DEFAULT_NAME) -> bool:
     """
     network.validate_name(name)
     require_root()
-    with state.locked(name, remove_after=True):
+    with state.locked(name):
         return _teardown(name)
 
 

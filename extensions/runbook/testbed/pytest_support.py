@@ -4,7 +4,8 @@ Test packages build their session fixture from `testbed_session`::
 
     @pytest.fixture(scope="session")
     def testbed():
-        with testbed_session("e2e", nodes=3) as bed:
+        remove_stale("e2e")  # testbeds of earlier runs that were killed
+        with testbed_session(session_name("e2e"), nodes=3) as bed:
             yield bed
 
 Importing this module does not import pytest; `testbed_session` skips (outside CI) when
@@ -15,13 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from runbook.testbed import faults, lifecycle, ssh
+from runbook.testbed import faults, lifecycle, paths, ssh
 from runbook.testbed.state import TestbedState
 
 
@@ -90,6 +92,24 @@ class TestbedHandle:
 
     def clear(self, node: str) -> None:
         faults.clear(self.name, node)
+
+
+def session_name(prefix: str) -> str:
+    """A testbed name owned by this process, so two test runs at once never share one."""
+    return f"{prefix}{os.getpid()}"
+
+
+def remove_stale(prefix: str) -> list[str]:
+    """Remove testbeds named by `session_name` whose process is gone (a killed run)."""
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
+    removed = []
+    root = paths.state_root()
+    for entry in sorted(root.iterdir()) if root.is_dir() else []:
+        match = pattern.match(entry.name)
+        if match and entry.is_dir() and not Path(f"/proc/{match.group(1)}").exists():
+            lifecycle.down(entry.name)
+            removed.append(entry.name)
+    return removed
 
 
 @contextlib.contextmanager

@@ -114,11 +114,11 @@ def all_names() -> list[str]:
 
 
 @contextlib.contextmanager
-def locked(name: str, *, remove_after: bool = False) -> Iterator[None]:
+def locked(name: str) -> Iterator[None]:
     """One command at a time per testbed: `up` and `down` racing would leave debris.
 
-    ``down`` removes the lock file too (the machine is left as it was); a waiter that
-    then wakes up on the removed file notices and locks the new one instead.
+    The lock file lives only as long as the testbed, so `down` and a refused `up` leave
+    the machine as it was; a waiter that wakes up on a removed file locks the new one.
     """
     lock = TestbedPaths.of(name).lock
     lock.parent.mkdir(parents=True, exist_ok=True)
@@ -135,6 +135,6 @@ def locked(name: str, *, remove_after: bool = False) -> Iterator[None]:
     try:
         yield
     finally:
-        if remove_after:
+        if not TestbedPaths.of(name).root.exists():
             lock.unlink(missing_ok=True)
         handle.close()
