@@ -31,8 +31,11 @@ html_theme = "furo"
 html_title = "HA Runbook"
 html_theme_options = {
     "navigation_with_keys": True,
-    "top_of_page_buttons": ["view"],
+    "top_of_page_buttons": [],
 }
+# The pages' sources are not published beside them: a secret default written in a source
+# would leak through them, and the rendered page already says everything the source does.
+html_copy_source = False
 pygments_style = "friendly"
 pygments_dark_style = "monokai"
 

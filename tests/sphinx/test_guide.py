@@ -1,0 +1,54 @@
+"""The guide itself (docs/ with the root conf.py): secrets of its example variables stay out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runbook.errors import ParseError
+from runbook.model import reveal
+from runbook.plan.variables import load_variables_file
+from runbook.sphinx_ext import get_scenarios
+from sphinx.application import Sphinx
+
+REPO = Path(__file__).resolve().parents[2]
+VARIABLES_FILES = sorted((REPO / "scenarios").glob("**/*.yml"))
+
+
+def _variables(path: Path) -> dict:
+    """A variables file, read as the plain format or else as a legacy one (nested keys)."""
+    try:
+        return load_variables_file(path)
+    except ParseError:
+        return load_variables_file(path, legacy=True)
+
+
+def test_no_secret_value_of_the_example_variables_appears_in_the_built_guide(tmp_path):
+    app = Sphinx(
+        srcdir=REPO / "docs",
+        confdir=REPO,
+        outdir=tmp_path / "html",
+        doctreedir=tmp_path / "doctrees",
+        buildername="html",
+        status=None,
+        warning=None,
+    )
+    app.build()
+    secret_names = {
+        variable.name
+        for scenario in get_scenarios(app.env).values()
+        for variable in scenario.variables
+        if variable.secret
+    }
+    secrets = {
+        reveal(resolved.value)
+        for path in VARIABLES_FILES
+        if "inventory" not in path.name
+        for name, resolved in _variables(path).items()
+        if name in secret_names
+    }
+    assert secrets, "the example variables give values to the guide's secrets"
+    for path in (tmp_path / "html").rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            for value in secrets:
+                assert value.encode() not in content, (path, "leaks a secret")
