@@ -69,15 +69,24 @@ def test_reserved_names_are_refused() -> None:
 
 
 def test_problems_from_files_values_and_targets_come_together(write) -> None:
-    scenario = make_scenario("role:web", variables=(variable("x"),))
-    bad = write("vars.yml", "x: [\n")
+    scenario = make_scenario("role:web", variables=(variable("x"), variable("y", "${nope}")))
     with pytest.raises(PlanError) as caught:
-        build_plan(scenario, INVENTORY, [bad])
+        build_plan(scenario, INVENTORY, [write("vars.yml", "y: 1\n")])
     message = str(caught.value)
     assert message.startswith("3 problems:")
-    assert f"{bad}:2: not valid YAML" in message
+    assert "refers to an undeclared variable ${nope}" in message
     assert "unknown role 'web'" in message
     assert "required variable x has no value" in message
+
+
+def test_an_unreadable_variables_file_is_not_followed_by_missing_values(write) -> None:
+    bad = write("vars.yml", "x: [\n")
+    with pytest.raises(PlanError) as caught:
+        build_plan(make_scenario(variables=(variable("x"),)), INVENTORY, [bad])
+    assert (
+        str(caught.value)
+        == f"{bad}:2: not valid YAML: expected the node content, but found '<stream end>'"
+    )
 
 
 def test_the_digest_is_stable_and_follows_what_runs() -> None:

@@ -217,7 +217,7 @@ def test_inventory_from_hosts_names_hosts_by_address() -> None:
         ("kv.txt", "a 192.0.2.1 roles\n", "kv.txt:1: expected key=value after the address"),
         ("star.txt", "* 192.0.2.1\n", "star.txt:1: the '*' line takes only key=value settings"),
         ("none.txt", "# nothing\n\n", "none.txt: the inventory names no hosts"),
-        ("name.txt", "a,b 192.0.2.1\n", "name.txt:1: host name 'a,b' may hold only"),
+        ("name.txt", "a,b 192.0.2.1\n", "name.txt:1: host name 'a,b' must start with a letter"),
     ],
 )
 def test_inventory_errors_name_the_file_and_line(write, name: str, text: str, message: str) -> None:

@@ -202,9 +202,15 @@ def test_reference_problems_name_the_declaration() -> None:
 
 
 def test_undeclared_values_are_not_exported_for_native_scenarios(write) -> None:
-    path = write("vars.yml", "region: eu\nunrelated: x\n")
+    path = write("vars.yml", "region: eu\nunrelated: x\nfor_legacy:\n  nested: 1\n")
     plan = build_plan(make_scenario(variables=(variable("region"),)), files=[path])
     assert set(plan.variables) == {"region"}
+
+
+def test_a_declared_variable_with_a_mapping_value_is_refused(write) -> None:
+    path = write("vars.yml", "other:\n  nested: 1\nregion:\n  name: eu\n")
+    with pytest.raises(PlanError, match=r"vars\.yml:3: region is a mapping"):
+        build_plan(make_scenario(variables=(variable("region"),)), files=[path])
 
 
 def test_nul_in_a_cli_value_is_refused() -> None:

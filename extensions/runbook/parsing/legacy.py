@@ -1,7 +1,7 @@
 """Import legacy phd ``.scenario`` files into the scenario model (origin ``legacy``).
 
 The format is stated in the project notes (legacy-scenario-format.md) and, for
-operators, in docs/reference/legacy.md. What the import decides beyond that format:
+operators, in docs/reference/variables.md. What the import decides beyond the format:
 
 * The comment lines before the first section header give the scenario's title (the
   first line) and description (the rest); without them the title is the file name.

@@ -44,12 +44,15 @@ def build_plan(
     """
     problems: list[Problem] = []
     legacy = scenario.origin == "legacy"
+    declared = {variable.name for variable in scenario.variables}
     layers: list[Mapping[str, ResolvedValue]] = []
+    unread_files = False
     for path in files:
         try:
-            layers.append(load_variables_file(Path(path), legacy=legacy))
+            layers.append(load_variables_file(Path(path), legacy=legacy, names=declared))
         except ParseError as error:
             problems.append((error.location, error.message))
+            unread_files = True
     if inventory is not None:
         layers.append(inventory_layer(scenario, inventory.vars, inventory.location))
     layers.append(cli_layer(scenario, cli_vars or {}))
@@ -59,7 +62,10 @@ def build_plan(
     steps, nodes, target_problems = plan_steps(scenario, inventory)
     problems += target_problems
     plan = Plan(scenario=scenario, steps=steps, variables=values, inventory=inventory, nodes=nodes)
-    if require_values if require_values is not None else inventory is not None:
+    if require_values is None:
+        require_values = inventory is not None
+    # A file that could not be read may hold the missing values: don't claim they are missing.
+    if require_values and not unread_files:
         problems += _missing(plan)
     if problems:
         raise plan_error(problems)

@@ -104,7 +104,8 @@ class _Builder:
     def group(self, name: str, location: SourceLocation, depth: int) -> _Group:
         if not GROUP_NAME_RE.match(name):
             raise InventoryError(
-                f"group name {name!r} may hold only letters, digits, '_', '-' and '.'",
+                f"group name {name!r} must start with a letter, digit or '_' and hold only "
+                "those, '-' and '.'",
                 location,
             )
         group = self.groups.setdefault(name, _Group(name, order=len(self.groups)))
@@ -121,7 +122,8 @@ class _Builder:
     ) -> None:
         if not HOST_NAME_RE.match(name):
             raise InventoryError(
-                f"host name {name!r} may hold only letters, digits, '_', '-', '.' and ':'",
+                f"host name {name!r} must start with a letter, digit or '_' and hold only "
+                "those, '-', '.' and ':'",
                 location,
             )
         if name == LOCAL_HOST:

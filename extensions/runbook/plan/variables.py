@@ -16,7 +16,7 @@ and every such value is exported, declared in the file's VARIABLES or not.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from runbook.errors import ParseError
@@ -36,17 +36,28 @@ def legacy_name(name: str) -> str:
     return name if name.startswith(LEGACY_PREFIX) else LEGACY_PREFIX + name
 
 
-def load_variables_file(path: Path, *, legacy: bool = False) -> dict[str, ResolvedValue]:
-    """The values a YAML variables file sets, each with the ``file:line`` it is set at."""
-    return variables_from_data(load_yaml(path), str(path), legacy=legacy)
+def load_variables_file(
+    path: Path, *, legacy: bool = False, names: Collection[str] | None = None
+) -> dict[str, ResolvedValue]:
+    """The values a YAML variables file sets, each with the ``file:line`` it is set at.
+
+    For a native scenario, ``names`` (its declared variables) limits what is read and
+    checked: a file shared by several scenarios may hold values, even mappings, that
+    this one never reads. Legacy files are read whole: phd exported every value.
+    """
+    return variables_from_data(load_yaml(path), str(path), legacy=legacy, names=names)
 
 
-def parse_variables(text: str, path: str, *, legacy: bool = False) -> dict[str, ResolvedValue]:
+def parse_variables(
+    text: str, path: str, *, legacy: bool = False, names: Collection[str] | None = None
+) -> dict[str, ResolvedValue]:
     """:func:`load_variables_file` for text already read."""
-    return variables_from_data(parse_yaml(text, path), path, legacy=legacy)
+    return variables_from_data(parse_yaml(text, path), path, legacy=legacy, names=names)
 
 
-def variables_from_data(data: object, path: str, *, legacy: bool) -> dict[str, ResolvedValue]:
+def variables_from_data(
+    data: object, path: str, *, legacy: bool, names: Collection[str] | None = None
+) -> dict[str, ResolvedValue]:
     where = SourceLocation(path)
     if data is None:
         return {}
@@ -59,7 +70,7 @@ def variables_from_data(data: object, path: str, *, legacy: bool) -> dict[str, R
         line = line_of(data, key)
         if legacy:
             _flatten(legacy_name(key), value, where.at(line), found)
-        else:
+        elif names is None or key in names:
             _set(found, key, _scalar(key, value, where.at(line), legacy=False), where.at(line))
     return found
 
