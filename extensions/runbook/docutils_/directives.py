@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -387,6 +388,26 @@ DIRECTIVES: dict[str, type[Directive]] = {
 
 
 def register_directives() -> None:
-    """Register the directives with docutils (rST and MyST's docutils parser)."""
+    """Register the directives with docutils (rST and MyST's docutils parser), for good."""
     for name, directive in DIRECTIVES.items():
         directives.register_directive(name, directive)
+
+
+@contextmanager
+def directives_registered() -> Iterator[None]:
+    """The directives registered with docutils for the duration of a parse only.
+
+    docutils' registry is global: left registered, the directives would make a later
+    Sphinx application in the same process warn that they are already registered.
+    """
+    registry = directives._directives
+    before = {name: registry.get(name) for name in DIRECTIVES}
+    register_directives()
+    try:
+        yield
+    finally:
+        for name, previous in before.items():
+            if previous is None:
+                registry.pop(name, None)
+            else:
+                registry[name] = previous

@@ -1,12 +1,12 @@
 """The command's fast path: read the guide's scenarios without Sphinx.
 
 ``.rst`` files go through docutils' rST parser and ``.md`` files through myst-parser's
-docutils parser (colon fences on), both with the same directives and collector as the
-Sphinx build, so the command and the rendered guide see the same scenarios. No Sphinx, no
-transforms, no writer: each doctree is dropped once collected. docutils' own complaints
-(Sphinx-only roles and directives such as ``toctree`` or ``:doc:``) are silenced; only
-our problems count, plus docutils' and MyST's complaints about our own directives (a bad
-option block would otherwise drop a step without a word).
+docutils parser (with the guide's MyST extensions, colon fences among them), both with the
+same directives and collector as the Sphinx build, so the command and the rendered guide
+see the same scenarios. No Sphinx, no transforms, no writer: each doctree is dropped once
+collected. docutils' own complaints (Sphinx-only roles and directives such as ``toctree``
+or ``:doc:``) are silenced; only our problems count, plus docutils' and MyST's complaints
+about our own directives (a bad option block would otherwise drop a step without a word).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from docutils import frontend, nodes, utils
 
 from runbook.docutils_.collect import collect_scenarios
-from runbook.docutils_.directives import DIRECTIVES, register_directives
+from runbook.docutils_.directives import DIRECTIVES, directives_registered
 from runbook.docutils_.messages import Problem, RunbookWarning
 from runbook.errors import ParseError, PlanError
 from runbook.model import Scenario, SourceLocation
@@ -30,6 +30,8 @@ from runbook.model import Scenario, SourceLocation
 __all__ = ["Guide", "Problem", "load_guide", "load_scenario", "parse_source"]
 
 SUFFIXES = (".rst", ".md")
+#: The MyST syntax extensions the guide's ``conf.py`` enables, so prose reads the same here.
+MYST_EXTENSIONS = ("colon_fence", "deflist", "fieldlist")
 _NAMES = "|".join(re.escape(name) for name in DIRECTIVES)
 #: A cheap test for files worth parsing: an rST directive or a MyST fence of ours.
 _PREFILTER = re.compile(rf"(?:\.\.\s+(?:{_NAMES})::|[`:]{{3,}}\s*\{{(?:{_NAMES})\}})")
@@ -123,7 +125,8 @@ def parse_source(
     document = utils.new_document(path, settings)
     document.reporter.attach_observer(_observer(settings.runbook_problems, path))
     try:
-        _parser(myst).parse(text, document)
+        with directives_registered():
+            _parser(myst).parse(text, document)
         scenarios = collect_scenarios(document)
     except Exception as error:  # a crash of docutils or MyST on odd input; say where
         settings.runbook_problems.append(
@@ -258,7 +261,6 @@ def _tidy(text: str) -> str:
 
 @functools.cache
 def _parser(myst: bool) -> Any:
-    register_directives()
     if myst:
         from myst_parser.parsers.docutils_ import Parser as MystParser
 
@@ -276,5 +278,5 @@ def _settings(myst: bool) -> Any:
     settings.warning_stream = False
     settings.file_insertion_enabled = True
     if myst:
-        settings.myst_enable_extensions = {"colon_fence"}
+        settings.myst_enable_extensions = set(MYST_EXTENSIONS)
     return settings
