@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from runbook.cli.main import main
 
-from .helpers import THREE_NODES
+from .helpers import REPO, THREE_NODES
 
-REPO = Path(__file__).resolve().parents[2]
 LEGACY = REPO / "scenarios" / "legacy" / "galera.scenario"
 
 GUIDE_PAGE = """\

@@ -1,0 +1,2 @@
+test -n "$PHD_VAR_cluster_name"
+hostname
