@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -333,3 +336,46 @@ def test_copy_moves_files_through_the_control_host(
         assert remote_text(testbed, node, f"{remote_dir}/mode") == "700\n"
     for path in state_dir.rglob("*"):
         assert not path.is_file() or key.strip() not in path.read_text()
+
+
+def test_ctrl_c_stops_the_remote_commands_and_exits_130(
+    testbed, remote_dir, write_scenario, state_dir
+) -> None:
+    scenario = write_scenario(f"""
+.. scenario:: interrupted
+
+.. step:: Take a long time
+
+   sleep 617
+   touch {remote_dir}/finished
+""")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "runbook.cli.main",
+            "run",
+            str(scenario),
+            "-i",
+            str(testbed.inventory_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "RUNBOOK_STATE_DIR": str(state_dir)},
+    )
+    deadline = time.monotonic() + 30
+    while testbed.ssh("node3", "pgrep -f 'sleep 617'").returncode != 0:
+        assert time.monotonic() < deadline, "the step never started"
+        time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, out + err
+    assert "interrupted at interrupted/1" in out
+    for node in testbed.nodes:
+        assert testbed.ssh(node, "pgrep -f 'sleep 617'").returncode == 1, node
+        assert testbed.ssh(node, f"test -e {remote_dir}/finished").returncode == 1
+    [journal] = (state_dir / "journals").iterdir()
+    records = [json.loads(line) for line in journal.read_text().splitlines()]
+    interrupted = [r["host"] for r in records if r["t"] == "host" and r["status"] == "interrupted"]
+    assert sorted(interrupted) == testbed.nodes

@@ -147,7 +147,7 @@ class ConsoleReport:
             ]
         if isinstance(event, StepStarted):
             state.step, state.step_started = event.step, time.monotonic()
-            state.hosts = dict.fromkeys(event.hosts, "waiting")
+            state.hosts = dict.fromkeys(event.hosts, "running")
             where = f"  ({' '.join(event.hosts)})"
             return [
                 (
@@ -158,7 +158,8 @@ class ConsoleReport:
         if isinstance(event, StepSkipped):
             return [(f"--- {event.step.id} {event.step.title}: {event.reason}", "dim")]
         if isinstance(event, CommandDone):
-            state.hosts[event.host] = event.phase
+            verifying = event.phase == "verify" or (event.phase == "script" and event.step.verify)
+            state.hosts[event.host] = "verifying" if verifying else "running"
             if not self.verbose:
                 return []
             return self._output_block(event)
@@ -260,6 +261,8 @@ class ConsoleReport:
         elif isinstance(event, (StepDone, RunFinished)) and self._live is not None:
             self._live.stop()
             self._live = None
+        elif self._live is not None:
+            self._live.refresh()
 
     def _footer(self):
         from rich.text import Text

@@ -10,11 +10,13 @@ they bring a command's cost close to a multiplexed OpenSSH connection's (see ben
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
@@ -26,6 +28,16 @@ from runbook.execution.results import CommandResult
 from runbook.plan.model import Host
 
 _known_hosts_lock = threading.Lock()
+
+#: Run first in the session's own shell: its pid is the session's process group, which
+#: :meth:`SSHTransport._stop` kills; the runner's command then replaces that shell.
+REPORT_PGID = "echo $$"
+KILL_GRACE = 2.0
+KILL_GROUP = (
+    "kill -TERM -- -{pgid} 2>/dev/null || exit 0; "
+    "for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -{pgid} 2>/dev/null || exit 0; sleep 0.2; done; "
+    "kill -KILL -- -{pgid} 2>/dev/null; exit 0"
+)
 
 
 class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
@@ -74,6 +86,8 @@ class SSHTransport:
         self._connection: Connection | None = None
         self._transport: paramiko.Transport | None = None
         self._aborted = threading.Event()
+        self._running: set[_Running] = set()
+        self._lock = threading.Lock()
 
     def open(self) -> None:
         spec = self._spec
@@ -132,26 +146,38 @@ class SSHTransport:
         except (paramiko.SSHException, OSError, EOFError) as error:
             return CommandResult(-1, b"", f"connection lost: {error}\n".encode(), 0.0)
         with channel:
-            return self._drive(channel, command, stdin, started, timeout)
+            command_run = _Running(channel)
+            with self._lock:
+                self._running.add(command_run)
+            try:
+                return self._drive(command_run, command, stdin, started, timeout)
+            finally:
+                with self._lock:
+                    self._running.discard(command_run)
 
     def _drive(
         self,
-        channel: paramiko.Channel,
+        running: _Running,
         command: str,
         stdin: bytes,
         started: float,
         timeout: float | None,
     ) -> CommandResult:
+        channel = running.channel
         stdout, stderr = bytearray(), bytearray()
         deadline = started + timeout if timeout is not None else None
         try:
-            channel.exec_command(command)
+            channel.exec_command(f"{REPORT_PGID}; exec {command}")
             if stdin:
                 channel.sendall(stdin)
             channel.shutdown_write()
             while True:
                 while channel.recv_ready():
                     stdout += channel.recv(65536)
+                    if running.pgid is None and b"\n" in stdout:
+                        head, _, rest = bytes(stdout).partition(b"\n")
+                        running.pgid = int(head) if head.isdigit() else 0
+                        stdout = bytearray(rest)
                 while channel.recv_stderr_ready():
                     stderr += channel.recv_stderr(65536)
                 if channel.exit_status_ready() or channel.closed:
@@ -162,6 +188,7 @@ class SSHTransport:
                 if deadline is not None:
                     wait = deadline - time.monotonic()
                     if wait <= 0:
+                        self._stop(running)
                         stderr += f"\ntimed out after {timeout:g}s\n".encode()
                         return CommandResult(-1, bytes(stdout), bytes(stderr), timeout or 0.0)
                     wait = min(wait, 1.0)
@@ -172,8 +199,29 @@ class SSHTransport:
         status = channel.recv_exit_status() if channel.exit_status_ready() else -1
         return CommandResult(status, bytes(stdout), bytes(stderr), time.monotonic() - started)
 
+    def _stop(self, running: _Running) -> None:
+        """Stop a command in flight and everything it started, then close its channel.
+
+        OpenSSH ignores the protocol's signal request and a closed channel does not stop a
+        command that is not writing, so the command's process group (sshd makes each
+        session its own) is killed over a second channel: TERM, then KILL after a moment.
+        """
+        transport = self._transport
+        if running.pgid and transport is not None and transport.is_active():
+            with contextlib.suppress(paramiko.SSHException, OSError, EOFError):
+                killer = transport.open_session(timeout=self._options.timeout)
+                with killer:
+                    killer.settimeout(KILL_GRACE + self._options.timeout)
+                    killer.exec_command(KILL_GROUP.format(pgid=running.pgid))
+                    killer.recv_exit_status()
+        running.channel.close()
+
     def abort(self) -> None:
         self._aborted.set()
+        with self._lock:
+            running = list(self._running)
+        for command_run in running:
+            self._stop(command_run)
         if self._transport is not None:
             self._transport.close()
 
@@ -181,6 +229,14 @@ class SSHTransport:
         self.abort()
         if self._connection is not None:
             self._connection.close()
+
+
+@dataclass(eq=False)
+class _Running:
+    """A command in flight: its channel and, once reported, its remote process group."""
+
+    channel: paramiko.Channel
+    pgid: int | None = None
 
 
 def _key_name(host: Host) -> str:
