@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import paramiko
-from fabric import Connection
+from fabric import Config, Connection
+from fabric.runners import Remote
 from invoke import Context, Task
 from invoke.exceptions import Exit
+from invoke.runners import Local
 
 from runbook.errors import RunbookError
 from runbook.execution.results import CommandResult
@@ -49,6 +51,29 @@ from runbook.plan.model import LOCAL_HOST, Inventory, Plan, PlannedStep
 INVENTORY_ENV = "RUNBOOK_INVENTORY"
 VARS_ENV = "RUNBOOK_VARS"
 OUTPUT_TAIL = 20
+
+
+class _WholeInput:
+    """Hands the command its standard input in one piece.
+
+    Invoke reads a file-like ``in_stream`` one byte per 10 ms (it is built for typing);
+    a script of a few kilobytes would take seconds to arrive.
+    """
+
+    def read_our_stdin(self, input_: io.StringIO) -> str:
+        return input_.read()
+
+
+class _LocalRunner(_WholeInput, Local):
+    pass
+
+
+class _RemoteRunner(_WholeInput, Remote):
+    pass
+
+
+def _config() -> Config:
+    return Config(overrides={"runners": {"local": _LocalRunner, "remote": _RemoteRunner}})
 
 
 def _location(text: str | None) -> SourceLocation | None:
@@ -202,10 +227,16 @@ class _Run:
             if name not in self.connections:
                 host = self.inventory.host(name)
                 connection = self.given.get(host.address) or self.given.get(name)
-                if connection is None:
+                if connection is not None:
+                    connection.config.runners.remote = _RemoteRunner
+                else:
                     kwargs = {"key_filename": host.key_file} if host.key_file else {}
                     connection = Connection(
-                        host.address, user=host.user, port=host.port, connect_kwargs=kwargs
+                        host.address,
+                        user=host.user,
+                        port=host.port,
+                        connect_kwargs=kwargs,
+                        config=_config(),
                     )
                     if host.known_hosts:
                         connection.client.load_host_keys(host.known_hosts)
@@ -216,7 +247,7 @@ class _Run:
     def _exec(self, host: str, command: str, stdin: bytes) -> CommandResult:
         """``command`` on ``host`` (the control host for ``local``), never raising on failure."""
         started = time.monotonic()
-        runner = Context() if host == LOCAL_HOST else self._connection(host)
+        runner = Context(_config()) if host == LOCAL_HOST else self._connection(host)
         result = runner.run(
             command,
             in_stream=io.StringIO(stdin.decode("utf-8")),
