@@ -23,6 +23,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 def site() -> Path:
     """The test guide built with the real theme and copy button."""
     from sphinx.application import Sphinx
+    from sphinx.testing.util import _clean_up_global_state
 
     shutil.rmtree(OUT, ignore_errors=True)
     app = Sphinx(
@@ -35,7 +36,10 @@ def site() -> Path:
         status=None,
         warningiserror=True,
     )
-    app.build()
+    try:
+        app.build()
+    finally:
+        _clean_up_global_state()  # as SphinxTestApp does: leave docutils' registries clean
     assert app.statuscode == 0
     return OUT / "html"
 

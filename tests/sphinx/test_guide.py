@@ -9,6 +9,7 @@ from runbook.model import reveal
 from runbook.plan.variables import load_variables_file
 from runbook.sphinx_ext import get_scenarios
 from sphinx.application import Sphinx
+from sphinx.testing.util import _clean_up_global_state
 
 REPO = Path(__file__).resolve().parents[2]
 VARIABLES_FILES = sorted((REPO / "scenarios").glob("**/*.yml"))
@@ -32,7 +33,10 @@ def test_no_secret_value_of_the_example_variables_appears_in_the_built_guide(tmp
         status=None,
         warning=None,
     )
-    app.build()
+    try:
+        app.build()
+    finally:
+        _clean_up_global_state()  # as SphinxTestApp does: leave docutils' registries clean
     secret_names = {
         variable.name
         for scenario in get_scenarios(app.env).values()
