@@ -181,3 +181,32 @@ def test_with_deps_runs_the_requirements_first_and_only_once(workdir, capsys) ->
     assert (workdir / "order").read_text() == "base\ntop\ntop\n"
     assert "base: already complete" in capsys.readouterr().out
     assert run_guide(workdir) == 0
+
+
+def test_step_mode_asks_before_each_step(workdir, tmp_path) -> None:
+    env = {"RUNBOOK_STATE_DIR": str(tmp_path / "state"), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "runbook.cli.main",
+            "run",
+            str(DATA / "demo.rst"),
+            "-i",
+            str(DATA / "inventory.yml"),
+            "-e",
+            f"workdir={workdir}",
+            "--step",
+        ],
+        input="r\nh\ns\nq\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 130
+    assert (workdir / "greeting").exists()
+    assert not (workdir / "runs").exists()
+    assert result.stderr.count("[r]un, [s]kip, [q]uit, s[h]ow?") == 4
+    assert 'echo x >> "$workdir/runs"' in result.stderr
+    assert "stopped at demo/3" in result.stdout

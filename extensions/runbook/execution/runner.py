@@ -154,7 +154,7 @@ class Runner:
                     if self.decide is not None:
                         choice = self.decide(planned)
                         if choice == "quit":
-                            status = "stopped"
+                            status, interrupted = "stopped", planned.step
                             break
                         if choice == "skip":
                             self.bus.emit(StepSkipped(planned.step, "skipped by the operator"))
