@@ -123,12 +123,15 @@ def test_ansible_uses_the_inventory_as_it_is(bed):
 
 def test_a_powered_off_node_stops_answering_and_comes_back(bed):
     address = bed.address("node3")
+    assert bed.ssh("node3", "echo '192.0.2.200 added-by-scenario' >> /etc/hosts").returncode == 0
     bed.poweroff("node3")
     assert not ssh.sshd_answers(address)
     assert bed.ssh("node1", "ping -c 1 -W 1 node3").returncode != 0
     assert not lifecycle.status(bed.name).nodes[2].running
     bed.poweron("node3")
     assert bed.ssh("node3", "hostname").stdout.strip() == "node3"
+    # Its disk survived the power cut, and the boot-time rewrite kept the scenario's line.
+    assert bed.ssh("node3", "getent hosts added-by-scenario node1").returncode == 0
 
 
 def test_a_graceful_shutdown_stops_the_node_too(bed):

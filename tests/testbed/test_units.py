@@ -135,8 +135,18 @@ def test_node_network_has_an_address_and_no_gateway():
 def test_hosts_file_names_every_node():
     planned = state.plan("tb", 3, SUBNET, "key")
     hosts = node.hosts_file(planned)
+    assert hosts.startswith("127.0.0.1\tlocalhost\n")
     for spec in planned.nodes:
         assert f"{spec.address}\t{spec.name}" in hosts
+
+
+def test_hosts_file_keeps_what_a_scenario_added_and_replaces_only_its_block():
+    planned = state.plan("tb", 2, SUBNET, "key")
+    first = node.hosts_file(planned)
+    edited = first + "10.213.42.100\tcontroller-vip\n"
+    again = node.hosts_file(planned, edited)
+    assert again.count(node.HOSTS_BEGIN) == 1 and again.count("\tnode1") == 1
+    assert "controller-vip" in again and again.count("localhost\n") == 1
 
 
 def test_package_list_holds_what_the_guide_and_the_nodes_need():

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from runbook.errors import TestbedError
-from runbook.testbed import cgroups, fs, ssh
+from runbook.testbed import cgroups, fs, network, ssh
 from runbook.testbed.state import NodeSpec, TestbedState
 from runbook.testbed.system import pid_alive, run, tail
 
@@ -47,10 +47,26 @@ def unmount(state: TestbedState, node: NodeSpec) -> None:
     fs.unmount_under(state.paths.rootfs(node.name))
 
 
-def hosts_file(state: TestbedState) -> str:
-    lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
-    lines += [f"{other.address}\t{other.name}" for other in state.nodes]
-    return "\n".join(lines) + "\n"
+HOSTS_BEGIN = "# BEGIN runbook testbed: the nodes (rewritten at each boot, edit outside)"
+HOSTS_END = "# END runbook testbed"
+LOCALHOST = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
+
+
+def hosts_file(state: TestbedState, existing: str = "") -> str:
+    """/etc/hosts naming every node, keeping whatever a scenario added outside our block."""
+    kept: list[str] = []
+    inside = False
+    for line in existing.splitlines():
+        if line.strip() == HOSTS_BEGIN:
+            inside = True
+        elif line.strip() == HOSTS_END:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    if not any("localhost" in line.split("#", 1)[0] for line in kept):
+        kept = LOCALHOST + kept
+    block = [HOSTS_BEGIN, *(f"{other.address}\t{other.name}" for other in state.nodes), HOSTS_END]
+    return "\n".join([*kept, *block]) + "\n"
 
 
 def network_file(state: TestbedState, node: NodeSpec) -> str:
@@ -69,13 +85,15 @@ def network_file(state: TestbedState, node: NodeSpec) -> str:
 def configure(state: TestbedState, node: NodeSpec) -> None:
     """Write what makes this node itself into its (mounted) root.
 
-    Run at creation and again after `reset` and `restore`, so a node always has the
-    testbed's names, addresses and keys, whatever layer it was brought back from.
+    Run before every boot (creation, `poweron`, `reset`, `restore`), so a node always has
+    the testbed's names, addresses and keys, whatever layer it was brought back from;
+    what a scenario added to /etc/hosts or authorized_keys stays.
     """
     paths = state.paths
     root = paths.rootfs(node.name)
     (root / "etc/hostname").write_text(f"{node.name}\n")
-    (root / "etc/hosts").write_text(hosts_file(state))
+    hosts = root / "etc/hosts"
+    hosts.write_text(hosts_file(state, hosts.read_text() if hosts.exists() else ""))
     (root / "etc/machine-id").write_text(f"{node.machine_id}\n")
     network = root / NETWORK_FILE
     network.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +106,10 @@ def configure(state: TestbedState, node: NodeSpec) -> None:
     dot_ssh.mkdir(parents=True, exist_ok=True)
     dot_ssh.chmod(0o700)
     authorized = dot_ssh / "authorized_keys"
-    authorized.write_text(paths.private_key.with_suffix(".pub").read_text())
+    ours = paths.private_key.with_suffix(".pub").read_text().strip()
+    keys = authorized.read_text().splitlines() if authorized.exists() else []
+    if ours not in keys:  # keys a scenario added stay
+        authorized.write_text("\n".join([*keys, ours]) + "\n")
     authorized.chmod(0o600)
 
 
@@ -127,6 +148,7 @@ def start(state: TestbedState, node: NodeSpec) -> None:
     if running(state, node):
         return
     _clear_nspawn_leftovers(node)
+    _remove_stale_link(node, wait=0)
     try:
         launch(
             group(state, node),
@@ -162,6 +184,22 @@ def stop(
     state.paths.pid_file(node.name).unlink(missing_ok=True)
     _clear_nspawn_leftovers(node)
     forget_image_lock(state.paths.rootfs(node.name))
+    _remove_stale_link(node)
+
+
+def _remove_stale_link(node: NodeSpec, wait: float = 5) -> None:
+    """Make sure the node's old link is gone before it can boot again.
+
+    The kernel destroys a dead node's network namespace, and the link with it, a moment
+    after its last process exits (later still on a busy machine); nspawn refuses to boot
+    while the old link still holds the name.
+    """
+    deadline = time.monotonic() + wait
+    while network.link_exists(node.veth):
+        if time.monotonic() > deadline:
+            network.delete_link(node.veth)
+            return
+        time.sleep(0.1)
 
 
 def _clear_nspawn_leftovers(node: NodeSpec) -> None:
