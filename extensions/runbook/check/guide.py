@@ -83,12 +83,16 @@ def _requires(scenarios: Mapping[str, Scenario]) -> list[CheckProblem]:
 def _plan(
     scenario: Scenario, inventory: Inventory | None, files: Sequence[Path]
 ) -> list[CheckProblem]:
-    """Plan against the examples and build every step's environment on every host."""
+    """Plan against the examples and build every step's environment on every host.
+
+    Example files hold no secrets, so a secret without a value is expected; any other
+    required variable without one means the examples are incomplete.
+    """
     from runbook.plan.build import build_plan
     from runbook.plan.environment import step_environment
 
     try:
-        plan = build_plan(scenario, inventory, files=files)
+        plan = build_plan(scenario, inventory, files=files, require_values=False)
         for planned in plan.steps:
             for host in planned.hosts:
                 step_environment(plan, planned, host)
@@ -96,7 +100,16 @@ def _plan(
         location = getattr(error, "location", None) or scenario.location
         message = getattr(error, "message", str(error))
         return [CheckProblem(location, CheckKind.PLAN, f"scenario {scenario.name}: {message}")]
-    return []
+    return [
+        CheckProblem(
+            variable.location or scenario.location,
+            CheckKind.PLAN,
+            f"scenario {scenario.name}: required variable {variable.name} has no value in the "
+            "example inventory or variables; add one there",
+        )
+        for variable in scenario.variables
+        if variable.required and not variable.secret and variable.name not in plan.variables
+    ]
 
 
 def _texts(step: Step) -> Iterable[tuple[str, str]]:

@@ -10,7 +10,7 @@ from typing import Any
 ORDER = 50
 
 EXAMPLE_INVENTORY = Path("scenarios/examples/inventory.yml")
-EXAMPLE_VARIABLES = Path("scenarios/vars/example.yml")
+EXAMPLE_VARIABLES = Path("scenarios/examples/vars.yml")
 
 
 def register(subparsers: Any) -> None:

@@ -109,7 +109,7 @@ def setup_builders(app: Sphinx) -> None:
     )
     app.add_config_value(
         "runbook_check_variables",
-        ["scenarios/vars/example.yml"],
+        ["scenarios/examples/vars.yml"],
         "",
         types=frozenset({list, tuple}),
     )
