@@ -34,38 +34,9 @@ def register(subparsers: Any) -> None:
         "Exit status: 0 done, 1 a step failed (--check: some step would run), 2 usage, "
         "3 refused before anything ran, 130 interrupted.",
     )
-    parser.add_argument(
-        "scenario", help="a scenario name in the guide, or a .rst/.md/.scenario file"
-    )
-    parser.add_argument(
-        "-i",
-        "--inventory",
-        type=Path,
-        metavar="FILE",
-        help="Ansible-style YAML inventory or host list",
-    )
-    parser.add_argument(
-        "-e",
-        "--extra-vars",
-        action="append",
-        default=[],
-        metavar="VARS",
-        help="a variables file (YAML), or NAME=VALUE; repeatable, later wins",
-    )
-    parser.add_argument(
-        "--docs",
-        type=Path,
-        default=Path("docs"),
-        metavar="DIR",
-        help="the guide's sources (default: docs)",
-    )
-    parser.add_argument(
-        "--scenarios",
-        type=Path,
-        default=Path("scenarios"),
-        metavar="DIR",
-        help="legacy scenario files (default: scenarios)",
-    )
+    from runbook.cli.plan_cmd import add_plan_arguments
+
+    add_plan_arguments(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--dry-run",
@@ -191,30 +162,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace, ref: str) -> tuple[Scenario, Plan]:
     """Load and plan ``ref``; any problem here is a refusal (exit 3): nothing has run."""
-    from runbook.docutils_.loader import load_scenario
+    from runbook.cli.plan_cmd import plan_from_args
     from runbook.errors import RunbookError
     from runbook.execution.errors import RefusedError
-    from runbook.plan.build import build_plan
-    from runbook.plan.inventory import load_inventory
-    from runbook.plan.variables import is_cli_assignment, parse_cli_var
 
     try:
-        scenario = load_scenario(ref, args.docs, args.scenarios)
-        inventory = load_inventory(args.inventory) if args.inventory else None
-        files: list[Path] = []
-        cli_vars: dict[str, str] = {}
-        for item in args.extra_vars:
-            if is_cli_assignment(item):
-                name, value = parse_cli_var(item)
-                cli_vars[name] = value
-            else:
-                files.append(Path(item.removeprefix("@")))
-        plan = build_plan(scenario, inventory, files, cli_vars)
-    except RunbookError as error:
+        plan = plan_from_args(argparse.Namespace(**{**vars(args), "scenario": ref}))
+    except (RunbookError, ValueError) as error:
         raise RefusedError(str(error)) from None
-    except ValueError as error:
-        raise RefusedError(str(error)) from None
-    return scenario, plan
+    return plan.scenario, plan
 
 
 def _environment_check(plan: Plan, steps: tuple[PlannedStep, ...]) -> None:
@@ -347,15 +303,16 @@ def _resume_command(args: argparse.Namespace, plan: Plan) -> str:
     words = ["runbook", "run", args.scenario]
     if args.inventory:
         words += ["-i", str(args.inventory)]
+    if args.hosts:
+        words += ["-H", args.hosts]
     for item in args.extra_vars:
         name, equals, _ = item.partition("=")
         resolved = plan.variables.get(name.strip()) if equals else None
         if resolved is not None and isinstance(resolved.value, Secret):
             item = f"{name}={MASK}"
         words += ["-e", item]
-    for flag, value in (("--docs", args.docs), ("--scenarios", args.scenarios)):
-        if value != Path(flag.strip("-")):
-            words += [flag, str(value)]
+    if args.docs != Path("docs"):
+        words += ["--docs", str(args.docs)]
     if args.limit:
         words += ["--limit", args.limit]
     if args.state_dir:
@@ -431,7 +388,7 @@ def _dependencies(args: argparse.Namespace, scenario: Scenario) -> list[str]:
             if name in seen:
                 continue
             seen.add(name)
-            visit(load_scenario(name, args.docs, args.scenarios))
+            visit(load_scenario(name, args.docs))
             order.append(name)
 
     visit(scenario)
