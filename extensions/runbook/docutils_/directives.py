@@ -47,8 +47,10 @@ class _Unknown:
 
 
 def _lenient(
-    convert: Callable[[str | None], Any], kind: RunbookWarning = RunbookWarning.OPTION
+    convert: Callable[[str], Any], kind: RunbookWarning = RunbookWarning.OPTION
 ) -> Callable[[str | None], Any]:
+    """``convert`` for an option spec: docutils and MyST give ``None`` for no value."""
+
     def converter(text: str | None) -> Any:
         try:
             return convert(text or "")
@@ -84,10 +86,10 @@ def _default(text: str | None) -> str:
     return (text or "").strip()
 
 
-def _reason(text: str | None) -> str:
-    if not (text or "").strip():
+def _reason(text: str) -> str:
+    if not text.strip():
         raise ValueError("needs a reason: why the step cannot be verified")
-    return (text or "").strip()
+    return text.strip()
 
 
 _VERIFY_OPTIONS = {
