@@ -235,19 +235,16 @@ def _shell(snippets: list[Snippet]) -> list[CheckProblem]:
     return problems
 
 
-def _ansible(scenarios: Mapping[str, Scenario], root: Path) -> list[CheckProblem]:
-    """``ansible-playbook --syntax-check`` on the exported playbooks, through ``site.yml``."""
-    from runbook.export.writer import generate, write
-
+def ansible_syntax(directory: Path) -> str | None:
+    """``ansible-playbook --syntax-check`` of ``directory/site.yml``: its complaint, or None."""
     program = Path(sys.executable).parent / "ansible-playbook"
-    with tempfile.TemporaryDirectory(prefix="runbook-ansible-") as directory:
-        write(generate(scenarios, root), Path(directory))
+    with tempfile.TemporaryDirectory(prefix="runbook-ansible-home-") as home:
         environment = dict(
             os.environ,
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_LOCALHOST_WARNING="False",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="False",
-            ANSIBLE_HOME=str(Path(directory) / ".ansible"),
+            ANSIBLE_HOME=home,
         )
         result = subprocess.run(
             [str(program), "-i", "localhost,", "--syntax-check", "site.yml"],
@@ -257,12 +254,24 @@ def _ansible(scenarios: Mapping[str, Scenario], root: Path) -> list[CheckProblem
             check=False,
             env=environment,
         )
-        output = (result.stdout + result.stderr).replace(directory + "/", "runbooks/")
     if result.returncode == 0:
-        return []
+        return None
+    return (result.stdout + result.stderr).strip()
+
+
+def _ansible(scenarios: Mapping[str, Scenario], root: Path) -> list[CheckProblem]:
+    """The syntax check on the exported playbooks, all at once through ``site.yml``."""
+    from runbook.export.writer import generate, write
+
+    with tempfile.TemporaryDirectory(prefix="runbook-ansible-") as directory:
+        write(generate(scenarios, root), Path(directory))
+        output = ansible_syntax(Path(directory))
+        if output is None:
+            return []
+        output = output.replace(directory + "/", "runbooks/")
     named = [s for s in scenarios.values() if f"runbooks/{s.name}.yml" in output]
     location = named[0].location if named else None
-    return [CheckProblem(location, CheckKind.ANSIBLE_SYNTAX, output.strip())]
+    return [CheckProblem(location, CheckKind.ANSIBLE_SYNTAX, output)]
 
 
 def check_guide(

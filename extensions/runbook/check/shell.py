@@ -49,7 +49,8 @@ def _bash_errors(snippets: list[Snippet], directory: Path) -> dict[object, str]:
     body = "".join(f"__rb_{n}() {{\n:\n{s.text.rstrip()}\n}}\n" for n, s in enumerate(snippets))
     path.write_text(body, encoding="utf-8")
     result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True, check=False)
-    if result.returncode == 0:
+    # bash -n reports some errors ([[ -f x) on standard error with exit status 0
+    if result.returncode == 0 and not result.stderr.strip():
         return {}
     if len(snippets) == 1:
         return {snippets[0].key: _bash_message(result.stderr)}
