@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--resume chooses the steps itself: drop --from, --only and --skip")
     if args.forks < 1:
         raise UsageError("--forks must be 1 or more")
-    scenario, plan = _plan(args, args.scenario)
+    scenario, plan = plan_or_refuse(args, args.scenario)
     if args.dry_run:
         return _dry_run(args, plan)
     if plan.inventory is None:
@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
 # -- planning ---------------------------------------------------------------------------
 
 
-def _plan(args: argparse.Namespace, ref: str) -> tuple[Scenario, Plan]:
+def plan_or_refuse(args: argparse.Namespace, ref: str) -> tuple[Scenario, Plan]:
     """Load and plan ``ref``; any problem here is a refusal (exit 3): nothing has run."""
     from runbook.cli.plan_cmd import plan_from_args
     from runbook.errors import RunbookError
@@ -400,7 +400,7 @@ def _run_dependency(args: argparse.Namespace, name: str) -> int:
     from runbook.execution.journal import read_journal
     from runbook.execution.statedir import RunFiles, default_state_dir
 
-    _scenario, plan = _plan(args, name)
+    _scenario, plan = plan_or_refuse(args, name)
     files = RunFiles(args.state_dir or default_state_dir(), name, inventory_key(plan.inventory))
     out = sys.stderr if args.json else sys.stdout
     if read_journal(files.journal).complete:

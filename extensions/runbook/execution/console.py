@@ -97,8 +97,11 @@ class ConsoleReport:
         rich: bool = False,
         verbose: bool = False,
         hints: Hints | None = None,
+        banner: bool = True,
     ) -> None:
         self.verbose = verbose
+        #: Without the banner (the training walkthrough), only steps and failures are shown.
+        self.banner = banner
         self.hints = hints or Hints()
         self._state = _State()
         self._lock = threading.Lock()
@@ -136,6 +139,8 @@ class ConsoleReport:
             state.width = max([8, *(len(h) for h in event.hosts)])
             state.docname = event.docname
             state.mode = event.mode
+            if not self.banner:
+                return []
             verb = "checking" if event.mode == "check" else "running"
             hosts = ", ".join(event.hosts) or "no hosts"
             return [
@@ -202,6 +207,8 @@ class ConsoleReport:
         for step, outcome in event.failures:
             if outcome.status == "failed":
                 lines += self._failure(step, outcome)
+        if not self.banner:
+            return lines
         counts = ", ".join(f"{n} {LABELS[s]}" for s, n in sorted(event.counts.items()))
         elapsed = duration(event.duration)
         if event.status == "done":
