@@ -267,3 +267,9 @@ def test_cli_inventory_prints_the_path_and_fails_when_not_up(isolated_roots, cap
     out, err = capsys.readouterr()
     assert out.strip() == str(isolated_roots / "testbeds" / "absent" / "inventory.yml")
     assert "not up" in err
+
+
+def test_cli_refuses_an_impossible_size_before_building_anything(isolated_roots, capsys):
+    assert main(["testbed", "up", "--name", "sized", "--nodes", "0"]) == 1
+    assert "1 to 200 nodes" in capsys.readouterr().err
+    assert not (isolated_roots / "images").exists()

@@ -60,6 +60,8 @@ def up(
     was made, so a failed `up` leaves nothing behind.
     """
     network.validate_name(name)
+    if nodes is not None and not 1 <= nodes <= network.MAX_NODES:
+        raise TestbedError(f"a testbed has 1 to {network.MAX_NODES} nodes, not {nodes}")
     _preflight()
     with state.locked(name):
         current = state.load(name)
