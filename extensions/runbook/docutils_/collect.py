@@ -77,7 +77,7 @@ class _Collector:
             env.docname if env is not None else getattr(document.settings, "runbook_docname", None)
         )
         self.scenarios: list[Scenario] = []
-        self.first_seen: dict[str, SourceLocation | None] = {}
+        self.first_seen: dict[str, SourceLocation] = {}
 
     def run(self) -> list[Scenario]:
         current: _OpenScenario | None = None
@@ -85,10 +85,11 @@ class _Collector:
         for node in self.walk(self.document):
             if isinstance(node, scenario_node):
                 self.finish(current)
-                current = _OpenScenario(node) if node["origin"] != "legacy" else None
-                last_step = None
+                current, last_step = None, None
                 if node["origin"] == "legacy":
                     self.add_legacy(node)
+                else:
+                    current = _OpenScenario(node)
             elif not isinstance(node, PLACEHOLDERS):
                 if current is not None:
                     text = node.astext().strip()
@@ -108,7 +109,7 @@ class _Collector:
                     current.prose = []
                     current.steps.append(last_step)
             else:
-                last_step = self.attach_verify(node, last_step)
+                self.attach_verify(node, last_step)
         self.finish(current)
         return self.scenarios
 
@@ -134,7 +135,7 @@ class _Collector:
                 f"{_directive(node)} directive is ignored; write it after that directive",
             )
 
-    def attach_verify(self, node: verify_node, step: _PendingStep | None) -> _PendingStep | None:
+    def attach_verify(self, node: verify_node, step: _PendingStep | None) -> None:
         if step is None:
             self.problem(
                 node,
@@ -150,7 +151,6 @@ class _Collector:
             )
         else:
             step.verify = node
-        return step
 
     def add_legacy(self, node: scenario_node) -> None:
         scenario: Scenario = node["legacy"]
