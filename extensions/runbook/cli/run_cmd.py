@@ -281,9 +281,7 @@ def _bus(args: argparse.Namespace, plan: Plan, files: Any, run_id: str, out: Tex
     from runbook.execution.transcript import TranscriptWriter
 
     transcripts = files.transcripts(run_id)
-    hints = Hints(
-        resume=_resume_command(args, plan), transcripts=transcripts, journal=files.journal
-    )
+    hints = Hints(resume=_resume_command(args, plan), transcripts=transcripts)
     rich = out.isatty() and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
     bus = EventBus(ConsoleReport(out, rich=rich, verbose=args.verbose, hints=hints))
     if not args.check:

@@ -43,7 +43,6 @@ PHASES = {
     "copy": "copy",
     "script": "script",
     "verify": "verification",
-    "connect": "connection",
 }
 LABELS = {
     "ok": "ok",
@@ -73,7 +72,6 @@ class Hints:
 
     resume: str | None = None
     transcripts: Path | None = None
-    journal: Path | None = None
 
 
 @dataclass

@@ -93,10 +93,6 @@ class StepDone:
     outcomes: tuple[HostOutcome, ...]
     duration: float
 
-    @property
-    def failed(self) -> bool:
-        return any(o.status in ("failed", "interrupted") for o in self.outcomes)
-
 
 @dataclass(frozen=True, slots=True)
 class RunFinished:

@@ -10,7 +10,7 @@ from typing import Literal
 HostStatus = Literal["ok", "skipped", "failed", "interrupted", "not-run", "satisfied", "would-run"]
 
 #: Which part of a step a command was.
-Phase = Literal["guard", "copy", "script", "verify", "connect"]
+Phase = Literal["guard", "copy", "script", "verify"]
 
 DONE_STATUSES = frozenset({"ok", "skipped"})
 

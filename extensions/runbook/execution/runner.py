@@ -36,7 +36,7 @@ from runbook.execution.events import (
     VerifyTry,
 )
 from runbook.execution.fingerprint import inventory_key, plan_digest, plan_fingerprints
-from runbook.execution.results import CommandResult, HostOutcome, Phase
+from runbook.execution.results import CommandResult, HostOutcome, HostStatus, Phase
 from runbook.execution.shell import BASH, script_text
 from runbook.execution.transport import Transport
 from runbook.execution.verify import mismatch, run_verification
@@ -486,7 +486,7 @@ class Runner:
         self,
         planned: PlannedStep,
         host: str,
-        status,
+        status: HostStatus,
         started: float,
         *,
         phase: Phase | None = None,
