@@ -33,6 +33,12 @@ S = ".. scenario:: s\n\n"
             id="bad-nodes",
         ),
         pytest.param(
+            ".. scenario:: s\n   :hosts: controllers, compute\n",
+            "doc.rst:2: scenario option :hosts: 'controllers, compute' is not an inventory "
+            "group name (letters, digits, '-', '_') [option]",
+            id="bad-hosts",
+        ),
+        pytest.param(
             ".. scenario:: s\n   :requires: Basic\n",
             "doc.rst:2: scenario option :requires: 'Basic' is not a scenario name "
             "(lower-case letters, digits and dashes) [option]",

@@ -30,7 +30,7 @@ from runbook.errors import RunbookError
 from runbook.model.location import SourceLocation
 from runbook.model.target import ALL
 from runbook.parsing import options as parse
-from runbook.parsing.targets import parse_target
+from runbook.parsing.targets import parse_role, parse_target
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +185,7 @@ class ScenarioDirective(_RunbookDirective):
         {
             "title": _text,
             "requires": _lenient(parse.parse_scenario_names),
-            "hosts": _text,
+            "hosts": _lenient(parse_role),
             "nodes": _positive,
         }
     )

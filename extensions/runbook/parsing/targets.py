@@ -39,6 +39,14 @@ def parse_target(text: str) -> Target:
     raise ValueError(f"unknown target {expression!r}; expected {FORMS}")
 
 
+def parse_role(text: str) -> str:
+    """An inventory group name (a scenario's ``hosts``); ``ValueError`` otherwise."""
+    name = text.strip()
+    if not ROLE_RE.match(name):
+        raise ValueError(f"{name!r} is not an inventory group name (letters, digits, '-', '_')")
+    return name
+
+
 def _within_role(expression: str, head: str, role: str) -> Target:
     name = _role_name(expression, role)
     if head in ("all", "first"):
@@ -78,10 +86,7 @@ def _host_names(expression: str, text: str) -> tuple[str, ...]:
 
 
 def _role_name(expression: str, text: str) -> str:
-    name = text.strip()
-    if not ROLE_RE.match(name):
-        raise ValueError(
-            f"target {expression!r}: {name!r} is not an inventory group name "
-            "(letters, digits, '-', '_')"
-        )
-    return name
+    try:
+        return parse_role(text)
+    except ValueError as error:
+        raise ValueError(f"target {expression!r}: {error}") from None
