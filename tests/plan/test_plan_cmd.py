@@ -86,7 +86,7 @@ def test_plan_of_a_guide_scenario_as_text(capsys, docs: Path, inventory: Path) -
 def test_without_an_inventory_required_values_show_as_required(capsys, docs: Path) -> None:
     assert main(["plan", "web", "--docs", str(docs)]) == 0
     out = capsys.readouterr().out
-    assert "web_password = <required>" in out
+    assert "web_password = <required>  (secret)" in out
     assert "(no inventory given)" in out
     assert "-> " not in out
 

@@ -3,17 +3,23 @@
 Everything downstream (dry-run, check, runner, exports with an inventory) reads this; the
 runner never goes back to the scenario's text. No I/O here.
 
-Environment contract (documented in the guide's reference; exporters follow it too).
-Every step on every host sees, as exported environment variables:
+Environment contract (docs/reference/variables.md; :mod:`runbook.plan.environment`
+builds it, exporters follow it too). Every step on every host sees, as exported
+environment variables:
 
-* each declared variable of the scenario under its own name, with its resolved value;
+* each declared variable of the scenario under its own name, with its resolved value
+  for that host (its inventory host and group variables applied);
 * ``RB_NODES`` (the scenario's host names, space separated, inventory order),
   ``RB_NODE_COUNT``, ``RB_NODE1`` .. ``RB_NODEn``, ``RB_ADDRS`` (their addresses, same
-  order), ``RB_HOST`` and ``RB_ADDRESS`` (the host the step is running on);
-* for legacy phd scenarios also ``PHD_ENV_nodes``, ``PHD_ENV_nodes1`` .. and
-  ``PHD_ENV_floating_ips`` (+ ``1``..) when the inventory has ``floating_ips``, and the
-  file's LOCAL_VARIABLES;
+  order), ``RB_HOST`` and ``RB_ADDRESS`` (the host the step is running on;
+  ``localhost`` / ``127.0.0.1`` for ``local`` steps);
+* for legacy phd scenarios also every ``PHD_VAR_*`` value given, ``PHD_ENV_nodes``,
+  ``PHD_ENV_nodes1`` .. and ``PHD_ENV_floating_ips`` (+ ``1``..) when the inventory has
+  ``floating_ips``, and the file's LOCAL_VARIABLES (``$NAME`` in them expanded);
 * values captured by earlier steps' ``register``.
+
+``RB_*`` and ``PHD_ENV_*`` are reserved: nothing a scenario declares or registers
+shadows them.
 """
 
 from __future__ import annotations

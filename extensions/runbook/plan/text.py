@@ -53,12 +53,15 @@ def _variables(plan: Plan) -> list[str]:
     declared = [v.name for v in plan.scenario.variables]
     names = declared + sorted(set(plan.variables) - set(declared))
     width = max((len(name) for name in names), default=0)
-    return [f"  {name:<{width}} = {_value(plan.variables.get(name))}" for name in names]
+    secret = {v.name for v in plan.scenario.variables if v.secret}
+    return [
+        f"  {name:<{width}} = {_value(plan.variables.get(name), name in secret)}" for name in names
+    ]
 
 
-def _value(resolved: ResolvedValue | None) -> str:
+def _value(resolved: ResolvedValue | None, secret: bool) -> str:
     if resolved is None:
-        return REQUIRED
+        return f"{REQUIRED}  (secret)" if secret else REQUIRED
     text = str(resolved.value)
     if not text or text != text.strip() or "\n" in text:
         text = json.dumps(text, ensure_ascii=False)
