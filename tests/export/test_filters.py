@@ -1,0 +1,67 @@
+"""The escaping filters keep any text intact in each format, and the dependency order."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import subprocess
+
+import jinja2
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from runbook.errors import PlanError
+from runbook.export.order import dependency_order
+from runbook.export.templates import jinja_str, py_literal, sh_word, yaml_value
+from runbook.model import Scenario
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+
+
+@given(TEXT)
+def test_python_literal_reads_back_as_the_same_text(text: str) -> None:
+    assert ast.literal_eval(py_literal(text, indent=4)) == text
+
+
+@given(st.lists(TEXT, max_size=5))
+def test_yaml_value_reads_back_as_the_same_data(values: list[str]) -> None:
+    document = "key:" + (
+        " " + yaml_value(values, 2) if not values else "\n  " + yaml_value(values, 2)
+    )
+    assert yaml.safe_load(document) == {"key": values}
+
+
+@given(TEXT)
+def test_yaml_scalar_reads_back_as_the_same_text(text: str) -> None:
+    assert yaml.safe_load("key: " + yaml_value(text, 2)) == {"key": text}
+
+
+@given(TEXT)
+def test_jinja_string_literal_evaluates_to_the_same_text(text: str) -> None:
+    environment = jinja2.Environment()
+    environment.filters["b64decode"] = lambda value: base64.b64decode(value).decode()
+    assert environment.from_string("{{ " + jinja_str(text) + " }}").render() == text
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=20))
+def test_bash_words_reach_bash_as_the_same_text(texts: list[str]) -> None:
+    script = "".join(f"printf '%s\\0' {sh_word(text)}\n" for text in texts)
+    result = subprocess.run(["bash", "-c", script], capture_output=True, check=True)
+    assert result.stdout.decode("utf-8", "surrogateescape").split("\0")[:-1] == texts
+
+
+def scenario(name: str, *requires: str) -> Scenario:
+    return Scenario(name=name, title=name, steps=(), requires=requires)
+
+
+def test_dependency_order_puts_requirements_first_and_keeps_guide_order() -> None:
+    scenarios = {s.name: s for s in [scenario("galera", "lb"), scenario("lb"), scenario("x")]}
+    assert dependency_order(scenarios) == ["lb", "galera", "x"]
+
+
+def test_dependency_cycle_is_a_plan_error() -> None:
+    scenarios = {s.name: s for s in [scenario("a", "b"), scenario("b", "c"), scenario("c", "a")]}
+    with pytest.raises(PlanError, match="a -> b -> c -> a"):
+        dependency_order(scenarios)
