@@ -56,20 +56,20 @@ def _import(text: str) -> None:
     assert result.scenario.steps
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(LINES)
 def test_random_files_give_a_scenario_or_a_located_error(lines: list[str]) -> None:
     _import("\n".join(lines))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_any_text_gives_a_scenario_or_a_located_error(text: str) -> None:
     _import(text)
 
 
 @pytest.mark.parametrize("seed", range(len(SEEDS)))
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_real_files_give_a_scenario_or_a_located_error(seed: int, data) -> None:
     lines = SEEDS[seed].split("\n")

@@ -81,7 +81,7 @@ def _located(error: ParseError | InventoryError, path: str) -> None:
     assert str(error).startswith(path)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(YAML_TEXT)
 def test_yaml_inventories_give_an_inventory_or_a_located_error(text: str) -> None:
     try:
@@ -92,7 +92,7 @@ def test_yaml_inventories_give_an_inventory_or_a_located_error(text: str) -> Non
         assert isinstance(inventory, Inventory) and inventory.hosts
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(HOST_LINES)
 def test_host_lists_give_an_inventory_or_a_located_error(text: str) -> None:
     try:
@@ -103,7 +103,7 @@ def test_host_lists_give_an_inventory_or_a_located_error(text: str) -> None:
         assert inventory.hosts
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(YAML_TEXT, st.booleans())
 def test_variables_files_give_values_or_a_located_error(text: str, legacy: bool) -> None:
     try:
