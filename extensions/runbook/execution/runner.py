@@ -346,7 +346,11 @@ class Runner:
             self.bus.emit(VerifyTry(step, host, number, attempts, reason, delay))
 
         verdict = run_verification(
-            verify, attempt, on_retry=on_retry, cancelled=self._cancelled, mask=self._mask
+            verify,
+            attempt,
+            on_retry=on_retry,
+            cancelled=self._cancelled,
+            mask=lambda text: self._shown(planned, text),
         )
         if verdict.passed:
             return self._outcome(planned, host, "ok", started, phase="verify", exit_status=0)
@@ -380,7 +384,7 @@ class Runner:
             result = self._command(
                 planned, host, "verify", step.verify.command, env, timeout=step.verify.timeout
             )
-            why = mismatch(step.verify, result, self._mask)
+            why = mismatch(step.verify, result, lambda text: self._shown(planned, text))
             if why is None:
                 return self._outcome(
                     planned,

@@ -33,12 +33,16 @@ def mismatch(verify: Verify, result: CommandResult, mask: Callable[[str], str]) 
     line boundaries, so ``^3$`` accepts the usual one-line answer with its newline.
     """
     if result.exit_status != verify.expect_exit:
-        return f"exit status {result.exit_status}, expected {verify.expect_exit}"
+        why = f"exit status {result.exit_status}, expected {verify.expect_exit}"
+        said = (result.out.strip() or result.err.strip()).splitlines()
+        return f"{why}: {_short(mask(said[-1]))}" if said else why
     if verify.match is not None and not re.search(verify.match, result.out, re.MULTILINE):
-        shown = mask(result.out.strip())
-        shown = shown if len(shown) <= 120 else shown[:117] + "..."
-        return f"output {shown!r} does not match {verify.match!r}"
+        return f"output {_short(mask(result.out.strip()))!r} does not match {verify.match!r}"
     return None
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def run_verification(
