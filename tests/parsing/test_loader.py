@@ -127,6 +127,13 @@ def test_problems_of_every_document_are_gathered(guide: Path) -> None:
     ]
 
 
+def test_a_source_that_is_not_utf8_is_a_problem_not_a_crash(guide: Path) -> None:
+    (guide / "latin1.rst").write_bytes(".. scenario:: caf\xe9\n".encode("latin-1"))
+    loaded = load_guide(guide)
+    assert [str(problem) for problem in loaded.problems] == [f"{guide}/latin1.rst: not UTF-8 text"]
+    assert "galera" in loaded.scenarios
+
+
 def test_a_missing_docs_directory_is_a_plan_error(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="nope/ is not a directory"):
         load_guide(tmp_path / "nope")

@@ -62,7 +62,13 @@ def load_guide(docs_dir: Path) -> Guide:
     scenarios: dict[str, Scenario] = {}
     problems: list[Problem] = []
     for path in _sources(docs_dir):
-        text = _read(path)
+        try:
+            text = _read(path)
+        except ParseError as error:
+            problems.append(
+                Problem(SourceLocation(str(path)), RunbookWarning.SYNTAX, error.message)
+            )
+            continue
         if not _PREFILTER.search(text):
             continue
         docname = path.relative_to(docs_dir).with_suffix("").as_posix()
@@ -179,12 +185,15 @@ def _sources(docs_dir: Path) -> list[Path]:
 
 
 def _read(path: Path) -> str:
+    where = SourceLocation(str(path))
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ParseError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ParseError(f"{path}: cannot be read ({error})") from None
+        raise ParseError("no such file", where) from None
+    except UnicodeDecodeError:
+        raise ParseError("not UTF-8 text", where) from None
+    except OSError as error:
+        raise ParseError(f"cannot be read ({error.strerror})", where) from None
 
 
 def _check_requires(scenarios: Iterable[Scenario]) -> list[Problem]:
