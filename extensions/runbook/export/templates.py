@@ -23,6 +23,9 @@ class _Dumper(yaml.SafeDumper):
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
+    # YAML reads NEL and the Unicode separators as line breaks: escape them
+    if any(not (char.isprintable() or char in "\n\t") for char in value):
+        style = '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
