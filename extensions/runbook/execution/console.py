@@ -82,6 +82,7 @@ class _State:
     hosts: dict[str, str] = field(default_factory=dict)
     width: int = 8
     docname: str | None = None
+    scenario: str = ""
     mode: str = "run"
 
 
@@ -136,6 +137,7 @@ class ConsoleReport:
         if isinstance(event, RunStarted):
             state.width = max([8, *(len(h) for h in event.hosts)])
             state.docname = event.docname
+            state.scenario = f"{event.scenario} ({event.title})"
             state.mode = event.mode
             if not self.banner:
                 return []
@@ -234,6 +236,7 @@ class ConsoleReport:
         lines: list[tuple[str, str | None]] = [
             ("", None),
             (f'FAILED {step.id} "{step.title}" on {outcome.host}', "bold red"),
+            (f"  scenario {self._state.scenario}", None),
             (f"  {outcome.message}", None),
         ]
         phase = PHASES.get(outcome.phase or "", "step")
