@@ -92,7 +92,7 @@ class _Collector:
                     current = _OpenScenario(node)
             elif not isinstance(node, PLACEHOLDERS):
                 if current is not None:
-                    text = node.astext().strip()
+                    text = _prose_of(node)
                     if text:
                         current.prose.append(text)
             elif isinstance(node, variable_node):
@@ -371,8 +371,20 @@ def _location(node: nodes.Element) -> SourceLocation:
 
 def _text_of(node: nodes.Element) -> str:
     """The plain text of a directive's parsed content (its description)."""
-    parts = (child.astext().strip() for child in node.children if not isinstance(child, _SILENT))
+    parts = (_prose_of(child) for child in node.children if not isinstance(child, _SILENT))
     return "\n\n".join(part for part in parts if part)
+
+
+def _prose_of(node: nodes.Node) -> str:
+    """The reader's text of ``node``, without the parser's complaints (system messages)."""
+    if isinstance(node, nodes.system_message):
+        return ""
+    if isinstance(node, nodes.Text):
+        return str(node)
+    if not isinstance(node, nodes.Element):
+        return ""
+    parts = (_prose_of(child) for child in node.children)
+    return node.child_text_separator.join(part for part in parts if part).strip()
 
 
 def _section_title(node: nodes.Element) -> str | None:

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
-from docutils.parsers.rst import Directive, directives
+from docutils.parsers.rst import Directive, directives, roles
 
 from runbook.docutils_.messages import RunbookWarning, report
 from runbook.docutils_.nodes import scenario_node, step_node, variable_node, verify_node
+from runbook.docutils_.roles import SPHINX_TEXT_ROLES, plain_text_role
 from runbook.errors import RunbookError
 from runbook.model.location import SourceLocation
 from runbook.model.target import ALL
@@ -397,19 +398,20 @@ def register_directives() -> None:
 
 @contextmanager
 def directives_registered() -> Iterator[None]:
-    """The directives registered with docutils for the duration of a parse only.
+    """Only docutils' own directives and roles, and ours, for the duration of a parse.
 
-    docutils' registry is global: left registered, the directives would make a later
-    Sphinx application in the same process warn that they are already registered.
+    docutils' registries are global. Left registered, our directives would make a later
+    Sphinx application in the same process warn that they are already registered; and
+    what a Sphinx application of the same process registered (``toctree``, ``:doc:``)
+    needs Sphinx's environment, which the fast path does not have, so it is hidden and
+    Sphinx's reference roles read as their text instead (:mod:`runbook.docutils_.roles`).
     """
-    registry = directives._directives
-    before = {name: registry.get(name) for name in DIRECTIVES}
+    saved_directives, saved_roles = directives._directives, roles._roles
+    directives._directives, roles._roles = {}, {}
     register_directives()
+    for name in SPHINX_TEXT_ROLES:
+        roles.register_local_role(name, plain_text_role)
     try:
         yield
     finally:
-        for name, previous in before.items():
-            if previous is None:
-                registry.pop(name, None)
-            else:
-                registry[name] = previous
+        directives._directives, roles._roles = saved_directives, saved_roles
