@@ -44,6 +44,6 @@ def test_a_legacy_example_plans_against_the_example_inventory() -> None:
         scenario,
         load_inventory(EXAMPLES / "inventory.yml"),
         [EXAMPLES / "vars.yml"],
-        {"galera_sst_password": "x"},
+        {"clustercheck_password": "x"},
     )
     assert plan.nodes == ("ctl1", "ctl2", "ctl3", "cmp1")

@@ -101,7 +101,7 @@ def test_plan_as_json_matches_the_schema(capsys, docs: Path, inventory: Path, pl
 
 
 def test_plan_of_a_legacy_file_with_a_variables_file(capsys, write, inventory: Path) -> None:
-    variables = write("vars.yml", "galera:\n  cluster_name: ha\n  sst_password: s3cret\n")
+    variables = write("vars.yml", "galera:\n  cluster_name: ha\nclustercheck_password: s3cret\n")
     status = main(
         ["plan", str(LEGACY), "-i", str(inventory), "-e", str(variables), "--format", "json"]
     )
@@ -110,7 +110,7 @@ def test_plan_of_a_legacy_file_with_a_variables_file(capsys, write, inventory: P
     values = {v["name"]: v["value"] for v in data["variables"]}
     assert values == {
         "PHD_VAR_galera_cluster_name": "ha",
-        "PHD_VAR_galera_sst_password": "********",
+        "PHD_VAR_clustercheck_password": "********",
     }
     assert data["steps"][3]["hosts"] == ["node1"]
     assert data["scenario"]["origin"] == "legacy"
@@ -118,7 +118,7 @@ def test_plan_of_a_legacy_file_with_a_variables_file(capsys, write, inventory: P
 
 def test_hosts_on_the_command_line_instead_of_an_inventory(capsys) -> None:
     args = ["plan", str(LEGACY), "-H", "db1,db2,root@db3:2222", "-e", "galera_cluster_name=x"]
-    assert main([*args, "-e", "galera_sst_password=y", "--format", "json"]) == 0
+    assert main([*args, "-e", "clustercheck_password=y", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["nodes"] == ["db1", "db2", "db3"]
     assert data["inventory"]["hosts"][2]["port"] == 2222
