@@ -103,14 +103,16 @@ def _create(name: str, count: int, subnet: str | None) -> TestbedState:
     if paths.root.exists():  # debris of a crash before the state was saved: ours alone
         _teardown(name)
     built = image.ensure_image()
-    chosen = network.choose_subnet(name, subnet, _taken_networks(exclude=name))
-    new = state.plan(name, count, chosen, built.key)
-    for spec in new.nodes:
-        if network.link_exists(spec.veth):
-            raise TestbedError(f"a network interface {spec.veth!r} already exists on this machine")
-    log.info("creating testbed %r: %d nodes on %s (bridge %s)", name, count, chosen, bridge)
-    paths.root.mkdir(parents=True, exist_ok=True)
-    state.save(new)  # first, so `down` can undo whatever follows
+    # Two testbeds created at once must not both take the same free range.
+    with state.allocation_lock():
+        chosen = network.choose_subnet(name, subnet, _taken_networks(exclude=name))
+        new = state.plan(name, count, chosen, built.key)
+        for spec in new.nodes:
+            if network.link_exists(spec.veth):
+                raise TestbedError(f"a network interface {spec.veth!r} already exists here")
+        log.info("creating testbed %r: %d nodes on %s (bridge %s)", name, count, chosen, bridge)
+        paths.root.mkdir(parents=True, exist_ok=True)
+        state.save(new)  # first, so `down` can undo whatever follows
     try:
         ssh.generate_client_key(paths.private_key, f"runbook-testbed-{name}")
         for spec in new.nodes:
@@ -201,9 +203,29 @@ def wait_ready(
         if not pending:
             break
         if time.monotonic() > deadline:
-            details = "; ".join(f"{name}: {last[name]}" for name in pending)
+            details = "; ".join(
+                f"{name}: {last[name]}, {_inside_view(current, spec)}"
+                for name, spec in pending.items()
+            )
             raise TestbedError(f"nodes not ready after {timeout:.0f} s ({details})")
         time.sleep(0.5)
+
+
+def _inside_view(current: TestbedState, spec: NodeSpec) -> str:
+    """What the node's own systemd says, asked from the host: why a node is not ready."""
+    try:
+        said = node.exec_in(current, spec, ["systemctl", "is-system-running"], timeout=10)
+        failed = node.exec_in(
+            current, spec, ["systemctl", "--failed", "--plain", "--no-legend"], timeout=10
+        )
+        sshd = node.exec_in(current, spec, ["systemctl", "is-active", "ssh.service"], timeout=10)
+    except TestbedError as error:
+        return f"not inspectable: {error}"
+    units = ", ".join(line.split()[0] for line in failed.stdout.splitlines() if line.strip())
+    return (
+        f"inside: systemd {said.stdout.strip() or '?'}, ssh.service "
+        f"{sshd.stdout.strip() or '?'}, failed units: {units or 'none'}"
+    )
 
 
 def _update_known_hosts(current: TestbedState, scanned: dict[str, list[str]]) -> None:

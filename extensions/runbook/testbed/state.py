@@ -138,3 +138,17 @@ def locked(name: str) -> Iterator[None]:
         if not TestbedPaths.of(name).root.exists():
             lock.unlink(missing_ok=True)
         handle.close()
+
+
+@contextlib.contextmanager
+def allocation_lock() -> Iterator[None]:
+    """Held while a new testbed picks its address range and records it in its state."""
+    root = paths.state_root()
+    root.mkdir(parents=True, exist_ok=True)
+    # The directory itself is the lock: no lock file is left behind.
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
