@@ -216,20 +216,29 @@ def _inventory(args: argparse.Namespace) -> int:
 
 
 def _image(args: argparse.Namespace) -> int:
+    from runbook.errors import TestbedError
     from runbook.testbed import image, state
     from runbook.testbed.system import require_root
 
     require_root()
     _verbose()
+    users: dict[str, list[str]] = {}
+    for name in state.all_names():
+        loaded = state.load(name)
+        if loaded is not None:
+            users.setdefault(loaded.image_key, []).append(name)
+    current = image.Image.current()
+    if args.rebuild and users.get(current.key):
+        # Its root is the lower layer of those testbeds' nodes: replacing it under them
+        # would corrupt every running node.
+        raise TestbedError(
+            f"image {current.key} is in use by testbed(s) {', '.join(users[current.key])}: "
+            "take them down before rebuilding it"
+        )
     built = image.ensure_image(rebuild=args.rebuild)
     print(f"image {built.key}: {built.rootfs}")
     if args.prune:
-        in_use = {built.key}
-        for name in state.all_names():
-            loaded = state.load(name)
-            if loaded is not None:
-                in_use.add(loaded.image_key)
-        for removed in image.prune(in_use):
+        for removed in image.prune({built.key, *users}):
             print(f"removed {removed}")
     return 0
 
