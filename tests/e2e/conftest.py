@@ -8,14 +8,21 @@ from pathlib import Path
 import pytest
 import yaml
 from runbook.cli.main import main
-from runbook.testbed.pytest_support import TestbedHandle, testbed_session
+from runbook.testbed.pytest_support import (
+    TestbedHandle,
+    remove_stale,
+    session_name,
+    testbed_session,
+)
 
-SESSION_TESTBED = "e2e"
+#: Testbeds of the runner's e2e tests are named PREFIX + pid: two test runs never share one.
+PREFIX = "e2erun"
 
 
 @pytest.fixture(scope="session")
 def testbed() -> Iterator[TestbedHandle]:
-    with testbed_session(SESSION_TESTBED, nodes=3) as handle:
+    remove_stale(PREFIX)
+    with testbed_session(session_name(PREFIX), nodes=3) as handle:
         yield handle
 
 
