@@ -2,7 +2,8 @@
 
 Exit statuses: 0 done, 1 a step failed (or, with ``--check``, some step would run),
 2 usage, 3 refused before anything ran (plan, inventory, variables, journal, lock,
-requirements, connection or host key), 130 interrupted or stopped by the operator.
+requirements, connection or host key), 130 interrupted (SIGINT or SIGTERM) or stopped
+by the operator.
 """
 
 from __future__ import annotations
@@ -108,6 +109,20 @@ def register(subparsers: Any) -> None:
         help="SSH connection timeout (default: 15)",
     )
     parser.add_argument(
+        "--connect-retries",
+        type=int,
+        default=3,
+        metavar="N",
+        help="try a failed connection N more times, 1, 2, 4... seconds apart (default: 3)",
+    )
+    parser.add_argument(
+        "--alive-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="declare a host lost when it acknowledges nothing for this long (default: 60)",
+    )
+    parser.add_argument(
         "--junit",
         type=Path,
         metavar="FILE",
@@ -138,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--resume chooses the steps itself: drop --from, --only and --skip")
     if args.forks < 1:
         raise UsageError("--forks must be 1 or more")
+    if args.connect_retries < 0 or args.alive_timeout <= 0:
+        raise UsageError("--connect-retries must be 0 or more and --alive-timeout above 0")
     scenario, plan = plan_or_refuse(args, args.scenario)
     if args.dry_run:
         return _dry_run(args, plan)
@@ -187,12 +204,16 @@ def _environment_check(plan: Plan, steps: tuple[PlannedStep, ...]) -> None:
                 raise RefusedError(f"step {planned.step.id} on {host}: {error}") from None
 
 
-def _select(args: argparse.Namespace, plan: Plan, files: Any, out: TextIO):
+def _select(
+    args: argparse.Namespace, plan: Plan, files: Any, out: TextIO
+) -> tuple[tuple[PlannedStep, ...], dict[str, frozenset[str]]]:
+    """The steps to run, and (resuming) the hosts where the first one is already verified."""
     from runbook.execution.fingerprint import plan_fingerprints
-    from runbook.execution.journal import read_journal, resume_selection
+    from runbook.execution.journal import read_journal, resume_selection, verified_hosts
     from runbook.execution.selection import limit_hosts, select_steps
 
     steps = select_steps(plan, args.start, args.only, args.skip)
+    verified: dict[str, frozenset[str]] = {}
     if args.resume:
         state = read_journal(files.journal)
         for warning in state.warnings:
@@ -200,10 +221,15 @@ def _select(args: argparse.Namespace, plan: Plan, files: Any, out: TextIO):
         if not state.exists:
             print(f"nothing to resume ({files.journal} has no run): starting at step 1", file=out)
         else:
-            steps = resume_selection(state, plan.steps, plan_fingerprints(plan))
+            fingerprints = plan_fingerprints(plan)
+            steps = resume_selection(state, plan.steps, fingerprints)
             if steps:
-                print(f"resuming at {steps[0].step.id} {steps[0].step.title}", file=out)
-    return limit_hosts(plan, steps, args.limit)
+                first = steps[0]
+                done = verified_hosts(state, first, fingerprints[plan.steps.index(first)])
+                verified[first.step.id] = done
+                also = f" (already verified on {', '.join(sorted(done))})" if done else ""
+                print(f"resuming at {first.step.id} {first.step.title}{also}", file=out)
+    return limit_hosts(plan, steps, args.limit), verified
 
 
 # -- modes ------------------------------------------------------------------------------
@@ -220,17 +246,17 @@ def _dry_run(args: argparse.Namespace, plan: Plan) -> int:
 
 
 def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
-    from runbook.execution.connect import ConnectOptions, close_all, open_all, ssh_factory
     from runbook.execution.fingerprint import inventory_key
     from runbook.execution.lock import RunLock
-    from runbook.execution.runner import Runner, hosts_needed, new_run_id
+    from runbook.execution.runner import new_run_id
+    from runbook.execution.signals import stop_on_signals
     from runbook.execution.statedir import RunFiles, default_state_dir
 
     out = sys.stderr if args.json else sys.stdout
     files = RunFiles(
         args.state_dir or default_state_dir(), plan.scenario.name, inventory_key(plan.inventory)
     )
-    steps = _select(args, plan, files, out) if primary else _select_all(args, plan)
+    steps, verified = _select(args, plan, files, out) if primary else (_select_all(args, plan), {})
     if not steps:
         print(
             f"{plan.scenario.name}: nothing to run: every step is verified on every host", file=out
@@ -238,15 +264,44 @@ def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
         return 0
     _environment_check(plan, steps)
     run_id = new_run_id()
-    bus = _bus(args, plan, files, run_id, out)
-    lock = RunLock(files.lock) if not args.check else None
-    if lock is not None:
-        lock.acquire()
+    with stop_on_signals():
+        bus = _bus(args, plan, files, run_id, out)
+        lock = RunLock(files.lock) if not args.check else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            return _connected(args, plan, steps, verified, bus, run_id)
+        finally:
+            if lock is not None:
+                lock.release()
+
+
+def _connected(
+    args: argparse.Namespace,
+    plan: Plan,
+    steps: tuple[PlannedStep, ...],
+    verified: dict[str, frozenset[str]],
+    bus: EventBus,
+    run_id: str,
+) -> int:
+    """Connect every host, lock them (unless ``--check``), run, then unlock and disconnect."""
+    from runbook.execution.connect import ConnectOptions, close_all, open_all, ssh_factory
+    from runbook.execution.hostlock import Holder, HostLocks
+    from runbook.execution.runner import Runner, hosts_needed
+
+    options = ConnectOptions(
+        accept_new_hostkeys=args.accept_new_hostkeys,
+        timeout=args.connect_timeout,
+        retries=args.connect_retries,
+        alive_timeout=args.alive_timeout,
+    )
+    transports = open_all(hosts_needed(plan, steps), ssh_factory(plan, options))
     try:
-        options = ConnectOptions(
-            accept_new_hostkeys=args.accept_new_hostkeys, timeout=args.connect_timeout
-        )
-        transports = open_all(hosts_needed(plan, steps), ssh_factory(plan, options))
+        locks = HostLocks(transports, Holder.this_run(plan.scenario.name, run_id))
+        if not args.check:
+            locks.acquire()
+            for note in locks.notes:
+                print(f"runbook: warning: {note}", file=sys.stderr)
         try:
             runner = Runner(
                 plan,
@@ -256,13 +311,13 @@ def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
                 forks=args.forks,
                 decide=_asker(plan) if args.step else None,
                 run_id=run_id,
+                verified=verified,
             )
             finished = runner.run(steps)
         finally:
-            close_all(transports.values())
+            locks.release()
     finally:
-        if lock is not None:
-            lock.release()
+        close_all(transports.values())
     return EXIT_BY_STATUS[finished.status]
 
 

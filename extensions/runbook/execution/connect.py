@@ -15,12 +15,26 @@ from runbook.plan.model import LOCAL_HOST, Plan
 
 @dataclass(frozen=True, slots=True)
 class ConnectOptions:
-    """How the run connects: host key policy and time limits."""
+    """How the run connects: host key policy, time limits and retries.
+
+    A connection that cannot be made (refused, timed out, no route) is tried again
+    ``retries`` times, ``backoff`` seconds after the first failure and twice as long after
+    each next one: an sshd restarting or a link flapping is survived, a host that stays
+    down is reported after a bounded wait. A host that acknowledges nothing for
+    ``alive_timeout`` seconds is declared lost, even in the middle of a command.
+    """
 
     accept_new_hostkeys: bool = False
     timeout: float = 15.0
     #: known_hosts for hosts whose inventory entry names none (``~`` is expanded).
     default_known_hosts: Path = Path("~/.ssh/known_hosts")
+    retries: int = 3
+    backoff: float = 1.0
+    alive_timeout: float = 60.0
+
+    def delays(self) -> list[float]:
+        """The waits before each new try of a failed connection."""
+        return [self.backoff * 2**number for number in range(max(self.retries, 0))]
 
 
 TransportFactory = Callable[[str], Transport]

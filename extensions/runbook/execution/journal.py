@@ -2,7 +2,10 @@
 
 One file per scenario and inventory (see :mod:`runbook.execution.statedir`), mode 0600.
 Each record is one ``write`` of one line followed by ``fsync``, so a crash leaves at most
-a torn last line, which the reader skips with a warning. Records (``v`` is the format)::
+a torn last line, which the reader skips with a warning; the next run starts on a fresh
+line so that its own first record is never glued to the torn one. Each host's record is
+written as soon as that host finishes the step, so a run killed at any point has recorded
+every step it completed. Records (``v`` is the format)::
 
     {"v":1,"t":"run","run":ID,"time":T,"scenario":S,"digest":D,"inventory":K,
      "steps":{"galera/1":FP,...},"selected":[...],"hosts":[...],"pid":P}
@@ -74,8 +77,11 @@ class JournalWriter:
         if event.mode != "run":
             return
         private_dir(self.path.parent)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         os.fchmod(self._fd, 0o600)
+        size = os.fstat(self._fd).st_size
+        if size and os.pread(self._fd, 1, size - 1) != b"\n":
+            os.write(self._fd, b"\n")
         self._run = event.run_id
         self._planned = event.planned
         self._fingerprints = {
@@ -159,6 +165,13 @@ def read_journal(path: Path) -> JournalState:
         elif kind == "host":
             state.latest[(record.get("step", ""), record.get("host", ""))] = record
     return state
+
+
+def verified_hosts(state: JournalState, planned: PlannedStep, fingerprint: str) -> frozenset[str]:
+    """The hosts on which this step, as planned now, is already done: a resume skips them."""
+    return frozenset(
+        host for host in planned.hosts if state.done(planned.step.id, (host,), fingerprint)
+    )
 
 
 def resume_selection(

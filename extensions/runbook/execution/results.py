@@ -20,13 +20,17 @@ class CommandResult:
     """One command's exit status, output and wall time, as bytes off the wire.
 
     ``exit_status`` is -1 when the command was killed or its connection lost before it
-    reported a status.
+    reported a status. ``lost`` then says why the connection failed: the command may or
+    may not have finished on its host; ``unreachable`` means it never started there
+    (the host could not be reconnected).
     """
 
     exit_status: int
     stdout: bytes
     stderr: bytes
     duration: float
+    lost: str = ""
+    unreachable: bool = False
 
     @property
     def out(self) -> str:

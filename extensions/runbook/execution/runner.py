@@ -7,6 +7,11 @@ in a bounded pool (``forks``), in rolling batches of ``serial``; ``run_once`` ke
 first host only. The first failure stops the run once the hosts already running that
 step finish. ``check`` mode runs only guards and verifications.
 
+A host lost in the middle of a command fails that step there, with a message naming the
+host, the step and the phase, since nothing can tell whether the command finished; a
+guard, being an observation, is asked once more over a new connection first. A resumed
+run passes ``verified``: the hosts on which a step is already done are left out of it.
+
 Nothing here prints or writes files: console, journal, transcripts and reports subscribe
 to the :class:`~runbook.execution.events.EventBus`.
 """
@@ -108,6 +113,7 @@ class Runner:
         decide: Decide | None = None,
         environment: Environment = default_environment,
         run_id: str | None = None,
+        verified: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.plan = plan
         self.transports = transports
@@ -117,6 +123,7 @@ class Runner:
         self.decide = decide
         self.environment = environment
         self.run_id = run_id or new_run_id()
+        self.verified = verified or {}
         self._cancelled = threading.Event()
         self._registered = _Registered()
         self._secrets: list[Secret] = _plan_secrets(plan)
@@ -151,6 +158,9 @@ class Runner:
             try:
                 for position, planned in enumerate(steps, start=1):
                     current = planned.step
+                    if self._cancelled.is_set():
+                        status, interrupted = "interrupted", planned.step
+                        break
                     if self.decide is not None:
                         choice = self.decide(planned)
                         if choice == "quit":
@@ -162,6 +172,11 @@ class Runner:
                     hosts = planned.hosts[:1] if planned.step.options.run_once else planned.hosts
                     if not hosts:
                         self.bus.emit(StepSkipped(planned.step, "no host left after --limit"))
+                        continue
+                    verified = self.verified.get(planned.step.id, frozenset())
+                    hosts = tuple(host for host in hosts if host not in verified)
+                    if not hosts:
+                        self.bus.emit(StepSkipped(planned.step, "already verified on every host"))
                         continue
                     self.bus.emit(StepStarted(planned.step, hosts, position, len(steps)))
                     step_started = time.monotonic()
@@ -282,6 +297,10 @@ class Runner:
         env = self.environment(self.plan, planned, host, self._registered.visible_on(host))
         if step.guard is not None:
             result = self._command(planned, host, "guard", step.guard, env)
+            if result.lost and not result.unreachable:
+                result = self._command(planned, host, "guard", step.guard, env, attempt=2)
+            if result.lost:
+                return self._failed(planned, host, "guard", result, 0, started, "")
             if result.exit_status == 0:
                 return self._outcome(
                     planned,
@@ -519,6 +538,8 @@ class Runner:
     ) -> HostOutcome:
         output = "\n".join(part for part in (result.out.rstrip(), result.err.rstrip()) if part)
         tail = "\n".join(self._shown(planned, output).splitlines()[-TAIL_LINES:])
+        if result.lost:
+            message = lost_message(planned.step, host, phase, result)
         return HostOutcome(
             step_id=planned.step.id,
             host=host,
@@ -530,6 +551,17 @@ class Runner:
             message=message,
             duration=time.monotonic() - started,
         )
+
+
+def lost_message(step: Step, host: str, phase: Phase, result: CommandResult) -> str:
+    """What an operator must know when a host went away: where, and what to do next."""
+    part = "verification" if phase == "verify" else phase
+    if result.unreachable:
+        return f"cannot reach {host} for the {part} of step {step.id}: {result.lost}"
+    return (
+        f"lost {host} during the {part} of step {step.id}: {result.lost}; whether it "
+        "finished there is unknown: check the host, then resume (the step runs again there)"
+    )
 
 
 def _plan_secrets(plan: Plan) -> list[Secret]:

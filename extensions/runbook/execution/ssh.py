@@ -90,6 +90,25 @@ class SSHTransport:
         self._lock = threading.Lock()
 
     def open(self) -> None:
+        """Connect, retrying with backoff while the failure may pass (refused, timed out).
+
+        On a live connection that was aborted, only makes it usable again: a run that was
+        interrupted still removes its host locks.
+        """
+        if self.alive:
+            self._aborted.clear()
+            return
+        delays = self._options.delays()
+        for attempt, delay in enumerate([*delays, None], start=1):
+            try:
+                self._connect()
+                return
+            except _Transient as error:
+                if delay is None or self._aborted.wait(delay):
+                    tries = f" (tried {attempt} times)" if attempt > 1 else ""
+                    raise ConnectError(f"{error}{tries}") from None
+
+    def _connect(self) -> None:
         spec = self._spec
         connection = Connection(
             spec.address,
@@ -123,28 +142,56 @@ class SSHTransport:
                 f"host was rebuilt, remove the old key (ssh-keygen -f {self._known_hosts} "
                 f"-R {_key_name(spec)}) and run with --accept-new-hostkeys"
             ) from None
-        except (paramiko.SSHException, OSError, EOFError) as error:
+        except paramiko.AuthenticationException as error:
             connection.close()
             raise ConnectError(
+                f"{self.host}: {spec.user}@{spec.address}:{spec.port} refused the login: {error}"
+            ) from None
+        except (paramiko.SSHException, OSError, EOFError) as error:
+            connection.close()
+            raise _Transient(
                 f"{self.host}: cannot connect to {spec.user}@{spec.address}:{spec.port}: "
                 f"{error or type(error).__name__}"
             ) from None
         transport = client.get_transport()
         assert transport is not None
-        transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        transport.set_keepalive(30)
+        _watch_liveness(transport, self._options.alive_timeout)
         self._connection = connection
         self._transport = transport
 
+    @property
+    def alive(self) -> bool:
+        return self._transport is not None and self._transport.is_active()
+
+    def _session(self) -> paramiko.Channel:
+        """A new channel; a dead connection is made again first (nothing has run yet)."""
+        for fresh in (False, True):
+            transport = self._transport
+            if fresh or transport is None or not transport.is_active():
+                if self._connection is not None:
+                    self._connection.close()
+                self._connection = self._transport = None
+                self.open()
+                transport = self._transport
+                assert transport is not None
+            try:
+                return transport.open_session(timeout=self._options.timeout)
+            except (paramiko.SSHException, OSError, EOFError) as error:
+                if fresh:
+                    raise ConnectError(f"{self.host}: cannot start a command: {error}") from None
+        raise AssertionError("unreachable")
+
     def run(self, command: str, stdin: bytes = b"", timeout: float | None = None) -> CommandResult:
         started = time.monotonic()
-        transport = self._transport
-        if self._aborted.is_set() or transport is None or not transport.is_active():
+        if self._aborted.is_set():
             return CommandResult(-1, b"", b"connection closed\n", 0.0)
         try:
-            channel = transport.open_session(timeout=self._options.timeout)
-        except (paramiko.SSHException, OSError, EOFError) as error:
-            return CommandResult(-1, b"", f"connection lost: {error}\n".encode(), 0.0)
+            channel = self._session()
+        except ConnectError as error:
+            text = str(error)
+            return CommandResult(
+                -1, b"", f"{text}\n".encode(), time.monotonic() - started, text, True
+            )
         with channel:
             command_run = _Running(channel)
             with self._lock:
@@ -194,10 +241,23 @@ class SSHTransport:
                     wait = min(wait, 1.0)
                 select.select([channel], [], [], wait)
         except (paramiko.SSHException, OSError, EOFError) as error:
-            stderr += f"\nconnection lost: {error}\n".encode()
-            return CommandResult(-1, bytes(stdout), bytes(stderr), time.monotonic() - started)
-        status = channel.recv_exit_status() if channel.exit_status_ready() else -1
-        return CommandResult(status, bytes(stdout), bytes(stderr), time.monotonic() - started)
+            return self._lost(stdout, stderr, started, error)
+        if channel.exit_status_ready():
+            status = channel.recv_exit_status()
+            return CommandResult(status, bytes(stdout), bytes(stderr), time.monotonic() - started)
+        if not self._aborted.is_set() and not running.transport.is_active():
+            return self._lost(stdout, stderr, started, running.transport.get_exception())
+        return CommandResult(-1, bytes(stdout), bytes(stderr), time.monotonic() - started)
+
+    def _lost(
+        self, stdout: bytearray, stderr: bytearray, started: float, error: BaseException | None
+    ) -> CommandResult:
+        reason = f"the connection to {self.host} was lost ({error or 'closed'})"
+        if self._aborted.is_set():
+            reason = ""
+        stderr += f"\nconnection lost: {error or 'closed'}\n".encode()
+        duration = time.monotonic() - started
+        return CommandResult(-1, bytes(stdout), bytes(stderr), duration, reason)
 
     def _stop(self, running: _Running) -> None:
         """Stop a command in flight and everything it started, then close its channel.
@@ -222,11 +282,11 @@ class SSHTransport:
             running = list(self._running)
         for command_run in running:
             self._stop(command_run)
-        if self._transport is not None:
-            self._transport.close()
 
     def close(self) -> None:
         self.abort()
+        if self._transport is not None:
+            self._transport.close()
         if self._connection is not None:
             self._connection.close()
 
@@ -237,6 +297,33 @@ class _Running:
 
     channel: paramiko.Channel
     pgid: int | None = None
+
+    @property
+    def transport(self) -> paramiko.Transport:
+        return self.channel.get_transport()
+
+
+class _Transient(ConnectError):
+    """A connection failure that may pass: refused, timed out, reset, no route."""
+
+
+def _watch_liveness(transport: paramiko.Transport, alive_timeout: float) -> None:
+    """Make a silent peer (powered off, unplugged) an error after ``alive_timeout`` seconds.
+
+    Without this a connection to a host that vanished waits for TCP's own give-up, a
+    quarter of an hour. SSH keepalives keep data in flight while a command is quiet,
+    and ``TCP_USER_TIMEOUT`` fails the socket when that data stays unacknowledged; the
+    lost packets of a merely bad link are retransmitted well within that time.
+    """
+    sock = transport.sock
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    interval = max(1, int(alive_timeout / 4))
+    if hasattr(socket, "TCP_USER_TIMEOUT"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(alive_timeout * 1000))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, interval)
+    transport.set_keepalive(interval)
 
 
 def _key_name(host: Host) -> str:

@@ -24,7 +24,14 @@ class Transport(Protocol):
 
     host: str
 
-    def open(self) -> None: ...
+    def open(self) -> None:
+        """Connect; after ``abort()``, make a connection that is still up usable again."""
+        ...
+
+    @property
+    def alive(self) -> bool:
+        """The connection is up as far as is known without sending anything."""
+        ...
 
     def run(self, command: str, stdin: bytes = b"", timeout: float | None = None) -> CommandResult:
         """Run ``command`` with ``stdin``; exit status -1 if killed, aborted or timed out."""
@@ -52,6 +59,10 @@ class LocalTransport:
 
     def open(self) -> None:
         self._aborted = False
+
+    @property
+    def alive(self) -> bool:
+        return True
 
     def run(self, command: str, stdin: bytes = b"", timeout: float | None = None) -> CommandResult:
         started = time.monotonic()

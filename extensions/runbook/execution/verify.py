@@ -57,7 +57,8 @@ def run_verification(
     """Try ``1 + retries`` times, ``delay`` apart, giving up when ``timeout`` would pass.
 
     A try never starts if the wait before it would end past the timeout, and a running try
-    is cut off at the timeout, so the whole loop stays within it.
+    is cut off at the timeout, so the whole loop stays within it. A host that cannot be
+    reconnected ends the loop at once: no later try could reach it either.
     """
     attempts = 1 + verify.retries
     started = clock()
@@ -70,6 +71,8 @@ def run_verification(
         result = attempt(remaining)
         if cancelled.is_set():
             return VerifyOutcome(False, number, result, "interrupted", interrupted=True)
+        if result.unreachable:
+            return VerifyOutcome(False, number, result, result.lost)
         why = mismatch(verify, result, mask)
         if why is None:
             return VerifyOutcome(True, number, result)
