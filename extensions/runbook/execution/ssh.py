@@ -242,20 +242,22 @@ class SSHTransport:
                 select.select([channel], [], [], wait)
         except (paramiko.SSHException, OSError, EOFError) as error:
             return self._lost(stdout, stderr, started, error)
-        if channel.exit_status_ready():
-            status = channel.recv_exit_status()
+        # paramiko reports -1 for a channel closed without an exit status.
+        status = channel.recv_exit_status() if channel.exit_status_ready() else -1
+        if status != -1:
             return CommandResult(status, bytes(stdout), bytes(stderr), time.monotonic() - started)
-        if not self._aborted.is_set() and not running.transport.is_active():
+        if not self._aborted.is_set() and _went_down(running.transport):
             return self._lost(stdout, stderr, started, running.transport.get_exception())
         return CommandResult(-1, bytes(stdout), bytes(stderr), time.monotonic() - started)
 
     def _lost(
         self, stdout: bytearray, stderr: bytearray, started: float, error: BaseException | None
     ) -> CommandResult:
-        reason = f"the connection to {self.host} was lost ({error or 'closed'})"
-        if self._aborted.is_set():
-            reason = ""
-        stderr += f"\nconnection lost: {error or 'closed'}\n".encode()
+        detail = str(error) if error is not None and str(error) else "closed by the host, or "
+        if not str(error or ""):
+            detail += f"no answer for {self._options.alive_timeout:g}s"
+        reason = "" if self._aborted.is_set() else f"connection lost: {detail}"
+        stderr += f"\nconnection lost: {detail}\n".encode()
         duration = time.monotonic() - started
         return CommandResult(-1, bytes(stdout), bytes(stderr), duration, reason)
 
@@ -305,6 +307,21 @@ class _Running:
 
 class _Transient(ConnectError):
     """A connection failure that may pass: refused, timed out, reset, no route."""
+
+
+def _went_down(transport: paramiko.Transport, settle: float = 1.0) -> bool:
+    """Whether a channel that closed without an exit status did so because the connection died.
+
+    paramiko closes the channels of a dead connection a moment before it marks the
+    connection inactive, so wait for that moment; a command killed by a signal closes its
+    channel with no status either, on a connection that stays up.
+    """
+    deadline = time.monotonic() + settle
+    while transport.is_active():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def _watch_liveness(transport: paramiko.Transport, alive_timeout: float) -> None:
