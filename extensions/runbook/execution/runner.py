@@ -125,6 +125,8 @@ class Runner:
         self.run_id = run_id or new_run_id()
         self.verified = verified or {}
         self._cancelled = threading.Event()
+        #: Set by the first host that fails a step: hosts of that step not yet started stay so.
+        self._step_failed = threading.Event()
         self._registered = _Registered()
         self._secrets: list[Secret] = _plan_secrets(plan)
         self._secrets_lock = threading.Lock()
@@ -219,6 +221,7 @@ class Runner:
         self, pool: ThreadPoolExecutor, planned: PlannedStep, hosts: tuple[str, ...]
     ) -> tuple[list[HostOutcome], bool]:
         step = planned.step
+        self._step_failed.clear()
         payload: bytes | None = None
         source = copying.copy_source(planned) if self.mode == "run" else None
         if source is not None:
@@ -271,6 +274,12 @@ class Runner:
         self, planned: PlannedStep, host: str, payload: bytes | None, source: str | None
     ) -> HostOutcome:
         started = time.monotonic()
+        if self._step_failed.is_set():
+            outcome = self._outcome(
+                planned, host, "not-run", started, message="not started: another host failed"
+            )
+            self.bus.emit(HostDone(planned.step, outcome))
+            return outcome
         try:
             if self.mode == "check":
                 outcome = self._check_host(planned, host, started)
@@ -282,6 +291,8 @@ class Runner:
             )
         if self._cancelled.is_set() and outcome.status not in ("ok", "skipped", "satisfied"):
             outcome = self._outcome(planned, host, "interrupted", started, phase=outcome.phase)
+        if outcome.failed and self.mode == "run":
+            self._step_failed.set()
         self.bus.emit(HostDone(planned.step, outcome))
         return outcome
 
