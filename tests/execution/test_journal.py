@@ -6,6 +6,8 @@ import json
 import stat
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from runbook.execution.errors import ResumeError
 from runbook.execution.fingerprint import plan_fingerprints
 from runbook.execution.journal import JournalWriter, read_journal, resume_selection
@@ -101,3 +103,41 @@ def test_check_runs_write_nothing(run_local, tmp_path) -> None:
     journal = tmp_path / "j.jsonl"
     run_local(three_steps(tmp_path), JournalWriter(journal), mode="check")
     assert not journal.exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_read_as_a_journal_never_raise(tmp_path_factory, content: bytes) -> None:
+    path = tmp_path_factory.mktemp("j") / "j.jsonl"
+    path.write_bytes(content)
+    state = read_journal(path)
+    assert state.done("demo/1", []) is True
+
+
+STATUSES = st.sampled_from(["ok", "skipped", "failed", "interrupted", "not-run"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), st.sampled_from(["h1", "h2"]), STATUSES)))
+def test_the_latest_record_of_each_step_and_host_decides(tmp_path_factory, records) -> None:
+    path = tmp_path_factory.mktemp("j") / "j.jsonl"
+    lines = [json.dumps({"v": 1, "t": "run", "run": "r"})]
+    lines += [
+        json.dumps({"v": 1, "t": "host", "run": "r", "step": f"demo/{i}", "host": h, "status": s})
+        for i, h, s in records
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    state = read_journal(path)
+    latest = {(f"demo/{i}", h): s for i, h, s in records}
+    for index in (1, 2, 3):
+        for host in ("h1", "h2"):
+            expected = latest.get((f"demo/{index}", host)) in ("ok", "skipped")
+            assert state.done(f"demo/{index}", [host]) is expected
+
+
+def test_records_of_the_wrong_shape_are_ignored(tmp_path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text('[1, 2]\n{"t": "host", "step": ["x"], "host": {}}\n"text"\n')
+    state = read_journal(path)
+    assert state.latest == {}
+    assert len(state.warnings) == 2

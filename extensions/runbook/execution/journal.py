@@ -163,7 +163,9 @@ def read_journal(path: Path) -> JournalState:
         elif kind == "end":
             state.ends.append(record)
         elif kind == "host":
-            state.latest[(record.get("step", ""), record.get("host", ""))] = record
+            step, host = record.get("step"), record.get("host")
+            if isinstance(step, str) and isinstance(host, str):
+                state.latest[(step, host)] = record
     return state
 
 
