@@ -1,0 +1,209 @@
+"""The guide's infrastructure scenarios, deployed by ``runbook run`` on three real nodes.
+
+The scenarios' own verifications already passed when the fixture returns; these tests
+check the result from outside the runbook, as an operator would, then take a controller
+away and bring it back.
+"""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from runbook.testbed.pytest_support import (
+    TestbedHandle,
+    remove_stale,
+    session_name,
+)
+from runbook.testbed.pytest_support import (
+    testbed_session as started_testbed,
+)
+
+from .guide_support import (
+    memcached_version,
+    run_scenario,
+    ssh_ok,
+    tcp_answers,
+    variables_file,
+    vip_for,
+    wait_for,
+)
+
+# The first test also pays for the module's deployment (five scenarios on a fresh testbed).
+pytestmark = [pytest.mark.testbed, pytest.mark.timeout(1800)]
+
+INFRASTRUCTURE = ("basic-cluster", "lb", "galera", "rabbitmq", "memcached")
+PREFIX = "guideinfra"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    testbed: TestbedHandle
+    vip: str
+    variables: dict[str, str]
+    #: Controllers a test powered off, for the next test to bring back.
+    powered_off: list[str] = field(default_factory=list)
+
+    def sql_through_vip(self, node: str, statement: str) -> str:
+        """A statement run from ``node`` through the VIP, as the keystone service would."""
+        password = self.variables["keystone_db_password"]
+        return ssh_ok(
+            self.testbed,
+            node,
+            f"MYSQL_PWD='{password}' mysql --connect-timeout=5 -h {self.vip} -u keystone"
+            f' -N -B keystone -e "{statement}"',
+        )
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    remove_stale(PREFIX)
+    with started_testbed(session_name(PREFIX), nodes=3) as testbed:
+        vip = vip_for(testbed)
+        state_dir: Path = tmp_path_factory.mktemp("runbook-state")
+        for scenario in INFRASTRUCTURE:
+            run_scenario(testbed, scenario, vip, state_dir)
+        yield Deployment(testbed, vip, variables_file())
+
+
+def cluster_resources(testbed: TestbedHandle, node: str) -> list[ET.Element]:
+    status = ET.fromstring(ssh_ok(testbed, node, "crm_mon --one-shot --output-as=xml"))
+    return list(status.iter("resource"))
+
+
+def galera_members(testbed: TestbedHandle, node: str) -> tuple[int, str, str]:
+    """``node``'s view: cluster size, primary or not, its own state."""
+    output = ssh_ok(
+        testbed,
+        node,
+        "mysql -N -B -e \"SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size',"
+        " 'wsrep_cluster_status', 'wsrep_local_state_comment')\"",
+    )
+    values = dict(line.split("\t", 1) for line in output.splitlines())
+    return (
+        int(values["wsrep_cluster_size"]),
+        values["wsrep_cluster_status"],
+        values["wsrep_local_state_comment"],
+    )
+
+
+def rabbitmq_running(testbed: TestbedHandle, node: str) -> int:
+    output = ssh_ok(testbed, node, "rabbitmqctl -q eval 'length(rabbit_nodes:all_running()).'")
+    return int(output.strip())
+
+
+def galera_roles(testbed: TestbedHandle, node: str) -> list[str | None]:
+    return [r.get("role") for r in cluster_resources(testbed, node) if r.get("id") == "galera"]
+
+
+def vip_holder(testbed: TestbedHandle, alive: list[str]) -> str:
+    output = ssh_ok(testbed, alive[0], "crm_resource --resource vip --locate")
+    return output.split("running on:")[1].split()[0]
+
+
+def test_pacemaker_runs_every_resource_with_galera_promoted_everywhere(deployment) -> None:
+    testbed = deployment.testbed
+    resources = cluster_resources(testbed, "node1")
+    assert resources, "crm_mon lists no resources"
+    for resource in resources:
+        assert resource.get("active") == "true", ET.tostring(resource).decode()
+        assert resource.get("failed") == "false", ET.tostring(resource).decode()
+    assert galera_roles(testbed, "node1") == ["Promoted"] * 3
+    assert len([r for r in resources if r.get("id") == "haproxy"]) == 3
+    assert [r.get("role") for r in resources if r.get("id") == "vip"] == ["Started"]
+
+
+def test_galera_has_every_controller_as_a_synced_member(deployment) -> None:
+    for node in deployment.testbed.nodes:
+        assert galera_members(deployment.testbed, node) == (3, "Primary", "Synced")
+
+
+def test_a_write_through_the_vip_is_read_back_on_every_controller(deployment) -> None:
+    token = uuid.uuid4().hex
+    deployment.sql_through_vip(
+        "node2",
+        "CREATE TABLE IF NOT EXISTS e2e_probe (token CHAR(32) PRIMARY KEY);"
+        f" INSERT INTO e2e_probe VALUES ('{token}')",
+    )
+    for node in deployment.testbed.nodes:
+        # wsrep_sync_wait makes the read wait until the node has applied every earlier write.
+        found = ssh_ok(
+            deployment.testbed,
+            node,
+            'mysql -N -B -e "SET SESSION wsrep_sync_wait = 1;'
+            f" SELECT token FROM keystone.e2e_probe WHERE token = '{token}'\"",
+        )
+        assert found.strip() == token, node
+
+
+def test_rabbitmq_cluster_lists_three_running_brokers(deployment) -> None:
+    output = ssh_ok(deployment.testbed, "node1", "rabbitmqctl -q cluster_status")
+    for node in deployment.testbed.nodes:
+        assert f"rabbit@{node}" in output
+    assert rabbitmq_running(deployment.testbed, "node1") == 3
+
+
+def test_memcached_answers_on_every_controller(deployment) -> None:
+    for node in deployment.testbed.nodes:
+        assert memcached_version(deployment.testbed.address(node)).startswith("VERSION ")
+
+
+def test_losing_the_vip_holder_keeps_the_vip_served_and_galera_writable(deployment) -> None:
+    testbed = deployment.testbed
+    lost = vip_holder(testbed, testbed.nodes)
+    alive = [node for node in testbed.nodes if node != lost]
+    testbed.poweroff(lost)
+    deployment.powered_off.append(lost)
+
+    moved = wait_for(
+        lambda: (holder := vip_holder(testbed, alive)) in alive and holder,
+        "the VIP to start on a surviving controller",
+    )
+    assert moved in alive
+    wait_for(lambda: tcp_answers(deployment.vip, 3306), "HAProxy to answer on the VIP")
+    for node in alive:
+        assert wait_for(
+            lambda node=node: galera_members(testbed, node) == (2, "Primary", "Synced"),
+            f"{node} to see a primary Galera component of 2",
+        )
+    token = uuid.uuid4().hex
+    wait_for(
+        lambda: (
+            deployment.sql_through_vip(
+                alive[0], f"INSERT IGNORE INTO e2e_probe VALUES ('{token}'); SELECT 'written'"
+            ).strip()
+            == "written"
+        ),
+        "a write through the VIP with one controller down",
+        timeout=60,
+    )
+    assert deployment.sql_through_vip(alive[1], "SELECT COUNT(*) FROM e2e_probe").strip() != "0"
+
+
+def test_the_lost_controller_rejoins_every_cluster_when_powered_on(deployment) -> None:
+    testbed = deployment.testbed
+    while deployment.powered_off:
+        testbed.poweron(deployment.powered_off.pop())
+    for node in testbed.nodes:
+        wait_for(
+            lambda node=node: galera_members(testbed, node) == (3, "Primary", "Synced"),
+            f"{node} to be a synced member of a 3-node Galera cluster",
+            timeout=300,
+        )
+    wait_for(
+        lambda: galera_roles(testbed, "node1") == ["Promoted"] * 3,
+        "Pacemaker to promote Galera on every controller again",
+        timeout=300,
+    )
+    wait_for(
+        lambda: rabbitmq_running(testbed, "node1") == 3,
+        "RabbitMQ to run on three brokers again",
+        timeout=300,
+    )
+    for node in testbed.nodes:
+        assert memcached_version(testbed.address(node)).startswith("VERSION ")
+    assert tcp_answers(deployment.vip, 3306)
