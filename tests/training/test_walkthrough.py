@@ -59,3 +59,14 @@ def test_typed_commands_that_do_not_pass_the_verification_are_explained(tmp_path
     out = result.stdout
     assert "the check that proves they worked did not pass" in out
     assert 'The check runs `test -e "$workdir/verified"`' in out
+
+
+def test_work_done_in_another_shell_is_checked_by_the_verification(tmp_path) -> None:
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = train(workdir, "s\ns\nc\nq\n")
+    assert "did not pass" in result.stdout
+    (workdir / "verified").touch()
+    result = train(workdir, "s\ns\nc\n")
+    assert result.returncode == 0
+    assert "Walkthrough over: 1 done, 2 skipped, 0 failed" in result.stdout

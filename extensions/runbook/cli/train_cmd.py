@@ -23,7 +23,8 @@ def register(subparsers: Any) -> None:
         "train",
         help="walk through a scenario step by step on real hosts, interactively",
         description="Show each step of SCENARIO (its explanation, hosts and commands), "
-        "then run it, type the commands yourself, or skip it; the step's verification "
+        "then run it, type the commands yourself (here, or in your own shell on the hosts), "
+        "or skip it; the step's verification "
         "checks the result and a failure is explained. Practice on the testbed: "
         "`runbook train basic-cluster -i $(runbook testbed inventory)`.",
     )

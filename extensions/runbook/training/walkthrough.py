@@ -3,7 +3,8 @@
 Steps run through the same :class:`~runbook.execution.runner.Runner` as ``runbook run``
 (guard, script, verification with its retries), one step at a time, on connections kept
 for the whole session. Commands the operator types replace the step's script for that
-try; the step's verification then judges them exactly as it would the guide's own.
+try, and work done in the operator's own shell replaces it with nothing; either way the
+step's verification judges the result exactly as it would the guide's own commands.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ HELP = """\
   r  run the step's commands on its hosts, then its verification
   t  type the commands yourself (end with a line holding only a dot); the verification
      then checks your work
+  c  you did it yourself, in your own shell on the hosts: run only the verification
   s  skip this step
   q  quit the walkthrough
 """
-PROMPT = "[r]un, [t]ype it yourself, [s]kip, [q]uit, [?] help: "
+PROMPT = "[r]un, [t]ype it yourself, [c]heck my work, [s]kip, [q]uit, [?] help: "
 
 
 @dataclass
@@ -121,6 +123,13 @@ class Walkthrough:
                     continue
                 attempt = dataclasses.replace(
                     planned, step=dataclasses.replace(step, script=typed, guard=None)
+                )
+            elif choice == "c":
+                if step.verify is None:
+                    self.say("   This step has no verification: nothing can check it.")
+                    continue
+                attempt = dataclasses.replace(
+                    planned, step=dataclasses.replace(step, script=":", guard=None)
                 )
             else:
                 self.say(HELP)
