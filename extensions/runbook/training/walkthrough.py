@@ -69,7 +69,8 @@ class Walkthrough:
     def run(self, steps: tuple[PlannedStep, ...]) -> int:
         """Walk through ``steps``; 0 when every step was done, 1 if one failed, 130 on quit."""
         scenario = self.plan.scenario
-        self.say(f"Training: {scenario.title} ({scenario.name}), {len(steps)} steps")
+        count = f"{len(steps)} step" + ("" if len(steps) == 1 else "s")
+        self.say(f"Training: {scenario.title} ({scenario.name}), {count}")
         if scenario.description:
             self.say(textwrap.fill(scenario.description, 88))
         for position, planned in enumerate(steps, start=1):
