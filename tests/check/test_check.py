@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from runbook.check.guide import ansible_syntax, check_guide
 from runbook.check.problems import CheckKind, CheckProblem
 from runbook.check.variables import shell_names

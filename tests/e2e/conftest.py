@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from runbook.cli.main import main
 from runbook.testbed.pytest_support import (
     TestbedHandle,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
+
 from runbook.testbed.pytest_support import TestbedHandle
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from runbook.testbed.pytest_support import (
     TestbedHandle,
     remove_stale,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
 from runbook.execution.events import Event, EventBus, RunFinished
 from runbook.execution.runner import Runner
 from runbook.execution.transport import LocalTransport

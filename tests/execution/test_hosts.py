@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from runbook.execution.events import EventBus, HostDone
 from runbook.execution.runner import Runner
 from runbook.execution.transport import LocalTransport

@@ -8,6 +8,7 @@ import stat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from runbook.execution.errors import ResumeError
 from runbook.execution.fingerprint import plan_fingerprints
 from runbook.execution.journal import JournalWriter, read_journal, resume_selection

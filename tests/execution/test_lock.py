@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from runbook.execution.errors import LockedError
 from runbook.execution.lock import RunLock
 

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from runbook.cli.main import main
 
 from .helpers import DATA

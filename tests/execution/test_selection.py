@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from runbook.execution.errors import UsageError
 from runbook.execution.selection import limit_hosts, select_steps
 from runbook.model import Scenario, Step

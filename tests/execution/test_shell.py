@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from runbook.execution.shell import BASH, check_environment, quote, script_text
 from runbook.execution.transport import LocalTransport
 from runbook.model import Secret

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from runbook.errors import PlanError
 from runbook.export.order import dependency_order
 from runbook.export.templates import jinja_str, py_literal, sh_word, yaml_value

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from runbook.export.writer import generate, write
 
 from .helpers import GOLDEN, REPO, check_golden, export, load

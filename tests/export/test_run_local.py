@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from runbook.export.writer import write
 
 from .helpers import REPO, SOURCES, export

@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from sphinx.application import Sphinx
+
 from runbook.docutils_.loader import load_guide
 from runbook.export.writer import generate
-from sphinx.application import Sphinx
 
 ROOT = Path(__file__).resolve().parents[1] / "roots" / "test-export"
 

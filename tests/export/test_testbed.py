@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from runbook.cli.main import main
 from runbook.export.writer import write
 from runbook.testbed import pytest_support as support

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from runbook.parsing.legacy import load_legacy
 from runbook.plan.build import build_plan
 from runbook.plan.serialize import plan_to_dict

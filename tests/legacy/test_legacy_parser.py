@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from runbook.errors import ParseError
 from runbook.model import ALL, LOCAL, Target
 from runbook.parsing.legacy import (

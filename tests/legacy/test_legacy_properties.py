@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from runbook.errors import ParseError
 from runbook.model import Scenario
 from runbook.parsing.legacy import import_legacy

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from runbook.cli.main import main
 from runbook.testbed import pytest_support
 from runbook.testbed.pytest_support import TestbedHandle

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from runbook.model import Target, Verify
 
 from .helpers import problem_lines

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from runbook.docutils_.loader import parse_source
 from runbook.model import Scenario
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from runbook.cli.main import main
 
 from .helpers import GOLDEN

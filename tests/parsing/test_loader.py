@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from runbook.docutils_.loader import load_guide, load_scenario
 from runbook.errors import ParseError, PlanError
 

@@ -7,6 +7,7 @@ from io import StringIO
 
 from docutils import nodes
 from docutils.core import publish_doctree
+
 from runbook.docutils_.collect import collect_scenarios
 from runbook.docutils_.directives import directives_registered
 from runbook.docutils_.nodes import scenario_node, step_node, variable_node, verify_node
@@ -121,6 +122,7 @@ def test_plain_docutils_gets_problems_as_docutils_warnings() -> None:
 def test_parsing_leaves_docutils_registry_as_it_was() -> None:
     """Left registered, the directives would make a later Sphinx app warn about them."""
     from docutils.parsers.rst import directives
+
     from runbook.docutils_.loader import parse_source
 
     parse_source(".. scenario:: s\n", "doc.rst")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from runbook.docutils_.loader import parse_source
 from runbook.model import Scenario, SourceLocation
 

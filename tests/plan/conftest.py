@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from runbook.plan.serialize import SCHEMA_PATH
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from runbook.errors import PlanError
 from runbook.model import Verify
 from runbook.plan.build import build_plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+
 from runbook.model import Secret, reveal
 from runbook.parsing.legacy import import_legacy
 from runbook.plan.build import build_plan

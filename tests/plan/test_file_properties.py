@@ -6,6 +6,7 @@ from __future__ import annotations
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from runbook.errors import InventoryError, ParseError
 from runbook.plan.inventory import parse_ansible_inventory, parse_host_list
 from runbook.plan.model import Inventory

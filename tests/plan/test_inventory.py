@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from runbook.errors import InventoryError, ParseError
 from runbook.model import Secret
 from runbook.plan.inventory import inventory_from_hosts, load_inventory

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from runbook.cli.main import main
 
 from .helpers import REPO, THREE_NODES

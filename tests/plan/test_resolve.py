@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from runbook.errors import PlanError
 from runbook.model import StepOptions
 from runbook.parsing.targets import parse_target

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from runbook.docutils_.loader import load_scenario
 from runbook.model import Scenario, reveal
 from runbook.parsing.legacy import load_legacy

@@ -6,6 +6,7 @@ import json
 
 import jsonschema
 import pytest
+
 from runbook.model import MASK, StepOptions, Verify
 from runbook.parsing.targets import parse_target
 from runbook.plan.build import build_plan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from runbook.errors import ParseError, PlanError
 from runbook.model import MASK, Secret
 from runbook.plan.build import build_plan

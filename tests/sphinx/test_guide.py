@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sphinx.application import Sphinx
+from sphinx.testing.util import _clean_up_global_state
+
 from runbook.errors import ParseError
 from runbook.model import reveal
 from runbook.plan.variables import load_variables_file
 from runbook.sphinx_ext import get_scenarios
-from sphinx.application import Sphinx
-from sphinx.testing.util import _clean_up_global_state
 
 REPO = Path(__file__).resolve().parents[2]
 #: Variables files holding real (throwaway) values; ``*.example.yml`` files hold only

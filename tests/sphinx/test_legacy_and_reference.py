@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from docutils import nodes
+
 from runbook.cli.main import build_parser
 from runbook.sphinx_ext.command_reference import subcommands
 

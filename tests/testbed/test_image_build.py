@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from runbook.errors import TestbedError
 from runbook.testbed import fs, image
 from runbook.testbed.system import run

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from runbook.errors import TestbedError
 from runbook.testbed import cgroups, fs, image, lifecycle, network, node, ssh, state
 from runbook.testbed.paths import TestbedPaths

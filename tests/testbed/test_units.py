@@ -7,6 +7,7 @@ import struct
 
 import pytest
 import yaml
+
 from runbook.cli.main import main
 from runbook.errors import TestbedError
 from runbook.testbed import delayer, image, inventory, network, node, state
