@@ -207,3 +207,36 @@ def test_the_lost_controller_rejoins_every_cluster_when_powered_on(deployment) -
     for node in testbed.nodes:
         assert memcached_version(testbed.address(node)).startswith("VERSION ")
     assert tcp_answers(deployment.vip, 3306)
+
+
+def test_a_full_outage_recovers_by_itself_with_every_committed_write(deployment) -> None:
+    testbed = deployment.testbed
+    token = uuid.uuid4().hex
+    deployment.sql_through_vip("node1", f"INSERT INTO e2e_probe VALUES ('{token}')")
+    for node in reversed(testbed.nodes):
+        testbed.poweroff(node)
+    for node in testbed.nodes:
+        testbed.poweron(node)
+
+    # Pacemaker's galera agent picks the most advanced member and bootstraps from it.
+    for node in testbed.nodes:
+        wait_for(
+            lambda node=node: galera_members(testbed, node) == (3, "Primary", "Synced"),
+            f"{node} to be a synced member again after the outage",
+            timeout=420,
+        )
+    wait_for(lambda: tcp_answers(deployment.vip, 3306), "HAProxy to answer on the VIP")
+    found = wait_for(
+        lambda: deployment.sql_through_vip(
+            "node2", f"SELECT token FROM e2e_probe WHERE token = '{token}'"
+        ).strip(),
+        "the last write before the outage, read through the VIP",
+        timeout=120,
+    )
+    assert found == token
+    # Each broker waited for the others at boot, so the cluster formed again by itself.
+    wait_for(
+        lambda: rabbitmq_running(testbed, "node1") == 3,
+        "RabbitMQ to run on three brokers after the outage",
+        timeout=420,
+    )
