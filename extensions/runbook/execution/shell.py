@@ -37,13 +37,20 @@ def check_environment(env: Mapping[str, Value]) -> None:
     """Refuse names that are not shell identifiers and values bash cannot carry.
 
     Raises ``ValueError`` naming the variable (never its value): a NUL byte would silently
-    cut the value short in bash, so it is refused before anything connects.
+    cut the value short in bash, and bytes that are not UTF-8 (from a command line in
+    another encoding) cannot be sent as they were given, so both are refused before
+    anything connects.
     """
     for name, value in env.items():
         if not _NAME.match(name):
             raise ValueError(f"variable name {name!r} is not a shell identifier")
-        if "\0" in reveal(value):
+        text = reveal(value)
+        if "\0" in text:
             raise ValueError(f"the value of variable {name} contains a NUL byte")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"the value of variable {name} is not valid UTF-8 text") from None
 
 
 def export_lines(env: Mapping[str, Value]) -> str:
