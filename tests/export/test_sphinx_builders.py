@@ -3,57 +3,45 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
 
-from sphinx.application import Sphinx
+import pytest
+from sphinx.testing.util import SphinxTestApp
 
 from runbook.docutils_.loader import load_guide
 from runbook.export.writer import generate
 
+pytest_plugins = ("sphinx.testing.fixtures",)
+
 ROOT = Path(__file__).resolve().parents[1] / "roots" / "test-export"
 
 
-def build(tmp_path: Path, builder: str) -> tuple[Sphinx, Path]:
-    source = tmp_path / "src"
-    shutil.copytree(ROOT, source)
-    app = Sphinx(
-        str(source),
-        str(source),
-        str(tmp_path / "out"),
-        str(tmp_path / "doctrees"),
-        builder,
-        status=None,
-        warning=None,
-        freshenv=True,
-    )
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """A fresh copy of the export test project."""
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy)
+    return copy
+
+
+def test_runbook_builder_writes_the_exports_the_command_writes(
+    make_app: Callable[..., SphinxTestApp], source: Path
+) -> None:
+    app = make_app("runbook", srcdir=source, freshenv=True)
     app.build()
-    return app, source
-
-
-def test_runbook_builder_writes_the_exports_the_command_writes(tmp_path: Path) -> None:
-    app, source = build(tmp_path, "runbook")
     assert app.statuscode == 0
     written = {p.name: p.read_text() for p in Path(app.outdir).iterdir() if p.is_file()}
     assert written == generate(load_guide(source).scenarios, source)
     assert {"demo.py", "demo.sh", "demo.yml", "demo.json", "legacy-demo.yml"} <= set(written)
 
 
-def test_runbook_check_builder_warns_with_a_subtype_and_fails(tmp_path: Path) -> None:
-    from io import StringIO
-
-    source = tmp_path / "src"
-    shutil.copytree(ROOT, source)
+def test_runbook_check_builder_warns_with_a_subtype_and_fails(
+    make_app: Callable[..., SphinxTestApp], source: Path
+) -> None:
     warnings = StringIO()
-    app = Sphinx(
-        str(source),
-        str(source),
-        str(tmp_path / "out"),
-        str(tmp_path / "doctrees"),
-        "runbook-check",
-        status=None,
-        warning=warnings,
-        freshenv=True,
-    )
+    app = make_app("runbook-check", srcdir=source, warning=warnings, freshenv=True)
     app.build()
     assert app.statuscode == 1
     text = warnings.getvalue()
