@@ -49,7 +49,7 @@ RUNBOOK = Runbook(
                                    'exists, such as the\n'
                                    "guide's local testbed. A production cluster without "
                                    'fencing can corrupt its data; see\n'
-                                   ':doc:`../architecture/quorum`.'},
+                                   '../architecture/quorum.'},
                    {'name': 'fence_ipmi_addresses',
                     'default': '',
                     'secret': False,

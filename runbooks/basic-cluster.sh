@@ -13,7 +13,7 @@
 #   RB_SSH_OPTS     extra ssh options, e.g. "-i key -o UserKnownHostsFile=known_hosts"
 #   cluster_name  default openstack: The name of the Corosync cluster. It appears in corosync.conf and in pcs status; it only has to be unique among the clusters on the same network.
 #   hacluster_password  required, secret: The password of the hacluster system account on every controller. pcs uses it once, to authenticate the controllers' pcsd daemons to each other; afterwards they trust each other's tokens. Choose a long random value and keep it in your password store.
-#   stonith_enabled  default true: true to fence (power off) a controller that stops answering before its resources are started elsewhere; false only where no fencing device exists, such as the guide's local testbed. A production cluster without fencing can corrupt its data; see :doc:`../architecture/quorum`.
+#   stonith_enabled  default true: true to fence (power off) a controller that stops answering before its resources are started elsewhere; false only where no fencing device exists, such as the guide's local testbed. A production cluster without fencing can corrupt its data; see ../architecture/quorum.
 #   fence_ipmi_addresses  default : The management controllers (IPMI/BMC) of the controllers, one address per controller, space separated, in the inventory's order. Used only when stonith_enabled is true.
 #   fence_ipmi_user  default : The IPMI user that may power the controllers off and on. Used only when stonith_enabled is true.
 #   fence_ipmi_password  required, secret: That IPMI user's password. Used only when stonith_enabled is true.

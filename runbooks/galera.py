@@ -190,11 +190,13 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': "Create the health check's database account",
-                'source': 'docs/scenarios/galera.md:208',
+                'source': 'docs/scenarios/galera.md:210',
                 'target': 'all',
                 'guard': None,
-                'script': 'mysql -e "CREATE USER IF NOT EXISTS \'galeracheck\'@\'localhost\' '
-                          'IDENTIFIED VIA unix_socket"',
+                'script': 'if [ "$RB_HOST" = "$RB_NODE1" ]; then\n'
+                          '    mysql -e "CREATE USER IF NOT EXISTS '
+                          '\'galeracheck\'@\'localhost\' IDENTIFIED VIA unix_socket"\n'
+                          'fi',
                 'verify': {'command': 'exec 3<>"/dev/tcp/${RB_ADDRESS}/${galera_check_port}"\n'
                                       "printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3\n"
                                       'head -n 1 <&3',
@@ -211,7 +213,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Create the OpenStack databases and accounts',
-                'source': 'docs/scenarios/galera.md:232',
+                'source': 'docs/scenarios/galera.md:236',
                 'target': 'first',
                 'guard': None,
                 'script': '# A value as an SQL string literal, whatever quotes or backslashes '
@@ -305,11 +307,11 @@ def step_04_create_the_galera_cluster_resource(c, inventory=None, vars_file=None
 
 @task(post=[RUNBOOK.finish])
 def step_05_create_the_health_check_s_database_account(c, inventory=None, vars_file=None):
-    "galera/5: Create the health check's database account (docs/scenarios/galera.md:208)."
+    "galera/5: Create the health check's database account (docs/scenarios/galera.md:210)."
     RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_create_the_openstack_databases_and_accounts(c, inventory=None, vars_file=None):
-    'galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:232).'
+    'galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:236).'
     RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=6)

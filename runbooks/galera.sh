@@ -346,14 +346,16 @@ verify_delay=5
 verify_timeout=400
 if ((rb_from <= 4)); then rb_run_step; fi
 
-# galera/5: Create the health check's database account (docs/scenarios/galera.md:208)
+# galera/5: Create the health check's database account (docs/scenarios/galera.md:210)
 step_id=galera/5
 step_title='Create the health check'"'"'s database account'
-step_source=docs/scenarios/galera.md:208
+step_source=docs/scenarios/galera.md:210
 step_anchor=galera-5
 step_target=(all '' 0)
 step_guard=''
-step_script='mysql -e "CREATE USER IF NOT EXISTS '"'"'galeracheck'"'"'@'"'"'localhost'"'"' IDENTIFIED VIA unix_socket"'
+step_script='if [ "$RB_HOST" = "$RB_NODE1" ]; then
+    mysql -e "CREATE USER IF NOT EXISTS '"'"'galeracheck'"'"'@'"'"'localhost'"'"' IDENTIFIED VIA unix_socket"
+fi'
 step_expect_exit=0
 step_run_once=0
 step_serial=1
@@ -371,10 +373,10 @@ verify_delay=2
 verify_timeout=120
 if ((rb_from <= 5)); then rb_run_step; fi
 
-# galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:232)
+# galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:236)
 step_id=galera/6
 step_title='Create the OpenStack databases and accounts'
-step_source=docs/scenarios/galera.md:232
+step_source=docs/scenarios/galera.md:236
 step_anchor=galera-6
 step_target=(first '' 1)
 step_guard=''

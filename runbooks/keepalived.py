@@ -46,7 +46,7 @@ RUNBOOK = Runbook(
                                'heat:8004 heat-cfn:8000',
                     'secret': False,
                     'description': 'The OpenStack APIs to balance, as name:port pairs, as in '
-                                   ':doc:`lb`.'}],
+                                   'lb.'}],
      'local_variables': [],
      'steps': [{'title': 'Allow services to bind to the virtual IP before it arrives',
                 'source': 'docs/scenarios/keepalived.rst:66',

@@ -14,7 +14,7 @@
 #   vip  required: The virtual IP address: one free address in the controllers' subnet that no host uses.
 #   vip_cidr_netmask  default 24: The prefix length of the controllers' subnet.
 #   keepalived_router_id  default 51: The VRRP router id, 1 to 255: the same on every controller of this group, and different from any other VRRP group on the same network segment (other clusters, routers).
-#   openstack_apis  default keystone:5000 glance:9292 placement:8778 nova:8774 nova-metadata:8775 novnc:6080 neutron:9696 cinder:8776 heat:8004 heat-cfn:8000: The OpenStack APIs to balance, as name:port pairs, as in :doc:`lb`.
+#   openstack_apis  default keystone:5000 glance:9292 placement:8778 nova:8774 nova-metadata:8775 novnc:6080 neutron:9696 cinder:8776 heat:8004 heat-cfn:8000: The OpenStack APIs to balance, as name:port pairs, as in lb.
 set -euo pipefail
 
 rb_from=1
