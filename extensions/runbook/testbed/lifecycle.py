@@ -14,7 +14,7 @@ from runbook.errors import TestbedError
 from runbook.testbed import cgroups, fs, image, inventory, network, node, ssh, state
 from runbook.testbed.paths import TestbedPaths
 from runbook.testbed.state import NodeSpec, TestbedState
-from runbook.testbed.system import require_root, require_tools, run
+from runbook.testbed.system import raise_host_limits, require_root, require_tools, run
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ def _preflight() -> None:
     require_root()
     require_tools(*RUNTIME_TOOLS)
     cgroups.cgroup2_mount()
+    raise_host_limits()
 
 
 def up(

@@ -101,3 +101,27 @@ def pid_alive(pid: int) -> bool:
         return False
     state = stat.rsplit(")", 1)[1].split()[0]
     return state not in ("Z", "X")
+
+
+#: Kernel limits a node's systemd needs several of; every node runs as the host's root,
+#: so all testbeds share root's allowance. Debian's default of 128 inotify instances is
+#: used up by about a dozen nodes, and nodes booted past it come up without sshd.
+HOST_LIMITS = {
+    "fs/inotify/max_user_instances": 1024,
+    "fs/inotify/max_user_watches": 524288,
+}
+
+
+def raise_host_limits(proc_sys: Path = Path("/proc/sys")) -> None:
+    """Raise the kernel limits in HOST_LIMITS to at least their value (never lowers one)."""
+    for key, wanted in HOST_LIMITS.items():
+        path = proc_sys / key
+        try:
+            current = int(path.read_text().split()[0])
+            if current < wanted:
+                path.write_text(f"{wanted}\n")
+        except (OSError, ValueError, IndexError) as error:
+            raise TestbedError(
+                f"cannot raise {key.replace('/', '.')} to {wanted} ({error}); "
+                f"run `sysctl -w {key.replace('/', '.')}={wanted}` as root"
+            ) from error
