@@ -103,6 +103,8 @@ def test_inventory_has_exactly_the_keys_the_runner_and_ansible_read(isolated_roo
                 ),
                 "runbook_known_hosts": known_hosts,
                 "runbook_testbed": "tb",
+                "vip": "10.213.42.250",
+                "vip_cidr_netmask": "24",
             },
             "hosts": {
                 "node1": {"ansible_host": "10.213.42.11"},

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from runbook.testbed import fs
+from runbook.testbed import fs, network
 from runbook.testbed.state import TestbedState
 
 # Every node is a controller: the guide's controller scenarios run on all of them.
@@ -28,6 +29,10 @@ def inventory_data(state: TestbedState) -> dict[str, Any]:
                 ),
                 "runbook_known_hosts": known_hosts,
                 "runbook_testbed": state.name,
+                # The guide's virtual IP: inventory values outrank variables files, so
+                # every testbed, whatever its range, gets a VIP on its own bridge.
+                "vip": str(network.vip_address(ipaddress.IPv4Network(state.subnet))),
+                "vip_cidr_netmask": str(ipaddress.IPv4Network(state.subnet).prefixlen),
             },
             "hosts": {node.name: {"ansible_host": node.address} for node in state.nodes},
             "children": {

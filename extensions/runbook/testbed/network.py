@@ -67,6 +67,11 @@ def host_address(subnet: ipaddress.IPv4Network) -> ipaddress.IPv4Address:
     return subnet.network_address + 1
 
 
+def vip_address(subnet: ipaddress.IPv4Network) -> ipaddress.IPv4Address:
+    """The address kept free for the guide's virtual IP (beyond the last possible node)."""
+    return subnet.network_address + 250
+
+
 def preferred_subnets(name: str) -> list[ipaddress.IPv4Network]:
     """Every /24 of the pool, starting at the one derived from the name.
 
