@@ -26,6 +26,8 @@ BASH = "bash -s"
 PREAMBLE = "set -eo pipefail\n"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Linux's MAX_ARG_STRLEN: the longest ``NAME=value`` string ``execve`` accepts, NUL included.
+MAX_ENV_STRING = 131072
 
 
 def quote(text: str) -> str:
@@ -37,9 +39,10 @@ def check_environment(env: Mapping[str, Value]) -> None:
     """Refuse names that are not shell identifiers and values bash cannot carry.
 
     Raises ``ValueError`` naming the variable (never its value): a NUL byte would silently
-    cut the value short in bash, and bytes that are not UTF-8 (from a command line in
-    another encoding) cannot be sent as they were given, so both are refused before
-    anything connects.
+    cut the value short in bash, bytes that are not UTF-8 (from a command line in another
+    encoding) cannot be sent as they were given, and an exported value longer than the
+    kernel's limit for one environment string makes every program the step starts fail,
+    so all three are refused before anything connects.
     """
     for name, value in env.items():
         if not _NAME.match(name):
@@ -48,9 +51,15 @@ def check_environment(env: Mapping[str, Value]) -> None:
         if "\0" in text:
             raise ValueError(f"the value of variable {name} contains a NUL byte")
         try:
-            text.encode("utf-8")
+            size = len(f"{name}={text}".encode())
         except UnicodeEncodeError:
             raise ValueError(f"the value of variable {name} is not valid UTF-8 text") from None
+        if size >= MAX_ENV_STRING:
+            raise ValueError(
+                f"the value of variable {name} is {size} bytes: every command the step runs "
+                f"would fail, as Linux passes at most {MAX_ENV_STRING - 1} bytes of one "
+                "environment variable to a command; put such data in a file"
+            )
 
 
 def export_lines(env: Mapping[str, Value]) -> str:
