@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from runbook.cli.arguments import add_docs_argument
+
 ORDER = 50
 
 EXAMPLE_INVENTORY = Path("scenarios/examples/inventory.yml")
@@ -25,13 +27,7 @@ def register(subparsers: Any) -> None:
         "guard and verification, and ansible-playbook --syntax-check on the exported "
         "playbooks. Every problem is a warning with file:line; exit status 1 if there is any.",
     )
-    parser.add_argument(
-        "--docs",
-        type=Path,
-        default=Path("docs"),
-        metavar="DIR",
-        help="the guide's sources (default: docs)",
-    )
+    add_docs_argument(parser)
     parser.add_argument(
         "-i",
         "--inventory",

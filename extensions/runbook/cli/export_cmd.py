@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from runbook.cli.arguments import add_docs_argument
+
 ORDER = 60
 
 
@@ -26,13 +28,7 @@ def register(subparsers: Any) -> None:
         metavar="SOURCE",
         help="a scenario name or a .rst/.md/.scenario file (default: the whole guide)",
     )
-    parser.add_argument(
-        "--docs",
-        type=Path,
-        default=Path("docs"),
-        metavar="DIR",
-        help="the guide's sources (default: docs)",
-    )
+    add_docs_argument(parser)
     parser.add_argument(
         "-o",
         "--output",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from runbook.cli.arguments import add_docs_argument
 
 if TYPE_CHECKING:
     from runbook.docutils_.loader import Guide
@@ -22,13 +23,7 @@ def register(subparsers: Any) -> None:
         "step counts, requirements and source; report problems found on the way "
         "(exit status 1 if there are any).",
     )
-    parser.add_argument(
-        "--docs",
-        type=Path,
-        default=Path("docs"),
-        metavar="DIR",
-        help="the guide's sources (default: docs)",
-    )
+    add_docs_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )

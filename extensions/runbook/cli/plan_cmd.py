@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runbook.cli.arguments import add_docs_argument
+
 if TYPE_CHECKING:
     from runbook.plan.model import Plan
 
@@ -40,13 +42,7 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SCENARIO",
         help="a scenario of the guide, a legacy scenario's name, or a .rst/.md/.scenario file",
     )
-    parser.add_argument(
-        "--docs",
-        type=Path,
-        default=Path("docs"),
-        metavar="DIR",
-        help="the guide's sources (default: docs)",
-    )
+    add_docs_argument(parser)
     hosts = parser.add_mutually_exclusive_group()
     hosts.add_argument(
         "-i",
