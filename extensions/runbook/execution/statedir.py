@@ -23,8 +23,14 @@ def default_state_dir() -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """``path`` created if needed, readable by its owner only."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """``path`` created if needed, readable by its owner only, as is every parent it creates.
+
+    (``Path.mkdir(parents=True)`` would make the parents with the umask's mode, leaving
+    the names of scenarios and inventories readable to every user.)
+    """
+    missing = [directory for directory in (path, *path.parents) if not directory.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
     return path
 
 
