@@ -131,8 +131,10 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) ->
 
 
 def journal(state_dir: Path) -> JournalState:
-    [path] = (state_dir / "journals").iterdir()
-    return read_journal(path)
+    """The one journal of the state directory (empty if no run got as far as writing it)."""
+    found = sorted((state_dir / "journals").glob("*.jsonl"))
+    assert len(found) <= 1, found
+    return read_journal(found[0] if found else state_dir / "journals" / "none.jsonl")
 
 
 def done_pairs(state: JournalState, scenario: str) -> set[Pair]:

@@ -253,9 +253,8 @@ class SSHTransport:
     def _lost(
         self, stdout: bytearray, stderr: bytearray, started: float, error: BaseException | None
     ) -> CommandResult:
-        detail = str(error) if error is not None and str(error) else "closed by the host, or "
-        if not str(error or ""):
-            detail += f"no answer for {self._options.alive_timeout:g}s"
+        silent = f"closed by the host, or no answer for {self._options.alive_timeout:g}s"
+        detail = str(error or "") or silent
         reason = "" if self._aborted.is_set() else f"connection lost: {detail}"
         stderr += f"\nconnection lost: {detail}\n".encode()
         duration = time.monotonic() - started
