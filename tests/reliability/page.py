@@ -2,7 +2,7 @@
 
 Every fault and bad-input test carries ``@pytest.mark.proves(kind, case, behaviour)``.
 This module reads those markers from the test files' source (nothing is imported or
-run), renders them as the page's tables, and with ``--write`` puts the tables into
+run), renders them as the page's lists, and with ``--write`` puts the tables into
 docs/reliability.md between its two marker comments (``make reliability-page``); a test
 fails whenever the page and the tests disagree.
 """
@@ -54,25 +54,21 @@ def rows() -> list[Row]:
     return found
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 def render(found: list[Row]) -> str:
-    """The tables, one per kind, as MyST Markdown."""
+    """One section per kind; per row, what was tried, then what runbook does and the test."""
     parts = []
     for kind, heading in KINDS.items():
-        mine = [row for row in found if row.kind == kind]
-        if not mine:
-            continue
-        lines = [
-            f"### {heading}",
-            "",
-            "| Tried | What runbook does | Proved by |",
-            "| --- | --- | --- |",
+        entries = [
+            f"{_flat(row.case)}\n: {_flat(row.behaviour)}\n\n  Proved by `{row.test}`."
+            for row in found
+            if row.kind == kind
         ]
-        lines += [f"| {_cell(row.case)} | {_cell(row.behaviour)} | `{row.test}` |" for row in mine]
-        parts.append("\n".join(lines))
+        if entries:
+            parts.append("\n\n".join([f"### {heading}", *entries]))
     return "\n\n".join(parts)
 
 
