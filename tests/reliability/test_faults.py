@@ -253,14 +253,20 @@ def test_a_verification_that_never_passes_stops_the_run_and_resume_finishes(
 
 @pytest.mark.proves(
     "fault",
-    "SIGINT (Ctrl-C) or SIGTERM sent to the runner in the middle of a step",
+    "SIGINT (Ctrl-C) or SIGTERM sent to the runner in the middle of a step, once or "
+    "again and again while it stops",
     "The remote commands are stopped with their process groups, the step is recorded as "
-    "`interrupted` on its nodes, the host locks are removed and the runner exits 130. "
-    "`--resume` runs that step again and completes.",
+    "`interrupted` on its nodes, the host locks are removed and the runner exits 130; "
+    "signals while it stops are ignored, so none of that is cut short. `--resume` runs "
+    "that step again and completes.",
 )
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGINT,), (signal.SIGTERM,), (signal.SIGINT, signal.SIGINT, signal.SIGTERM)],
+    ids=["SIGINT", "SIGTERM", "SIGINT-then-more-while-stopping"],
+)
 def test_a_signal_to_the_runner_stops_it_cleanly_and_resume_finishes(
-    remote, tmp_path, state_dir, signum
+    remote, tmp_path, state_dir, signals
 ) -> None:
     bed = remote.bed
     slow = f"[ -e {remote.path}/fast ] || sleep 617"
@@ -269,7 +275,9 @@ def test_a_signal_to_the_runner_stops_it_cleanly_and_resume_finishes(
     try:
         for node in ALL:
             wait_until(lambda node=node: remote.exists(node, "started-2"), f"step 2 on {node}")
-        process.process.send_signal(signum)
+        for number in signals:
+            process.process.send_signal(number)
+            time.sleep(0.1)
         status = process.wait(timeout=60)
     finally:
         process.stop()
