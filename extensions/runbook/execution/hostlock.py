@@ -28,9 +28,14 @@ LOCK_FILE = "/run/runbook.lock"
 TAKEN = 3
 RELEASE_TIMEOUT = 10.0
 
+#: Prints the lock's path first: a user who cannot write ``/run`` locks in their own
+#: runtime directory (or ``/tmp``) instead, so a run as a non-root user still works.
 _ACQUIRE = """set -C
-if {{ printf '%s\\n' {holder} > {path}; }} 2>/dev/null; then exit 0; fi
-cat {path} 2>/dev/null
+lock={path}
+[ -w "${{lock%/*}}" ] || lock="${{XDG_RUNTIME_DIR:-/tmp}}/runbook-$(id -u).lock"
+printf '%s\\n' "$lock"
+if {{ printf '%s\\n' {holder} > "$lock"; }} 2>/dev/null; then exit 0; fi
+cat "$lock" 2>/dev/null
 exit {taken}
 """
 #: Removes the file only if it still says what it said: never someone else's fresh lock.
@@ -90,7 +95,8 @@ class HostLocks:
     def __init__(self, transports: Mapping[str, Transport], holder: Holder) -> None:
         self.transports = {n: t for n, t in transports.items() if n != LOCAL_HOST}
         self.holder = holder
-        self.held: list[str] = []
+        #: Each locked host's lock file.
+        self.held: dict[str, str] = {}
         self.notes: list[str] = []
 
     def acquire(self) -> None:
@@ -99,7 +105,6 @@ class HostLocks:
             return
         with ThreadPoolExecutor(max_workers=min(len(self.transports), 16)) as pool:
             answers = dict(zip(self.transports, pool.map(self._take, self.transports), strict=True))
-        self.held = [name for name, problem in answers.items() if problem is None]
         problems = [problem for problem in answers.values() if problem is not None]
         if problems:
             self.release()
@@ -108,24 +113,28 @@ class HostLocks:
 
     def _take(self, name: str) -> str | None:
         transport = self.transports[name]
-        script = _ACQUIRE.format(holder=quote(self.holder.text()), path=LOCK_FILE, taken=TAKEN)
+        script = _ACQUIRE.format(
+            holder=quote(self.holder.text()), path=quote(LOCK_FILE), taken=TAKEN
+        )
         for _ in range(2):
             result = transport.run(BASH, script.encode())
+            path, _, content = result.out.partition("\n")
             if result.exit_status == 0:
+                self.held[name] = path
                 return None
             if result.exit_status != TAKEN:
                 why = result.lost or result.err.strip() or f"exit status {result.exit_status}"
-                return f"{name}: cannot create {LOCK_FILE}: {why}"
-            content = result.out.strip()
+                return f"{name}: cannot create {path or LOCK_FILE}: {why}"
+            content = content.strip()
             holder = _holder(content)
             if holder is None or not holder.stale:
                 who = holder.describe() if holder is not None else f"unreadable: {content!r}"
                 return (
                     f"{name} is held by another run ({who}); wait for it, or if it is gone "
-                    f"remove {LOCK_FILE} on {name}"
+                    f"remove {path} on {name}"
                 )
             self.notes.append(f"{name}: took over the lock of a run that is gone ({content})")
-            transport.run(BASH, _REMOVE_IF.format(path=LOCK_FILE, content=quote(content)).encode())
+            transport.run(BASH, _remove_if(path, content))
         return f"{name}: {LOCK_FILE} keeps coming back; another run is starting there"
 
     def release(self) -> None:
@@ -134,10 +143,13 @@ class HostLocks:
         A host lost during the run keeps its file; the next run from this control host
         takes it over (its holder is gone), and a reboot of the host clears it.
         """
-        script = _REMOVE_IF.format(path=LOCK_FILE, content=quote(self.holder.text())).encode()
-        for name in self.held:
+        for name, path in self.held.items():
             transport = self.transports[name]
             if transport.alive:
                 transport.open()
-                transport.run(BASH, script, RELEASE_TIMEOUT)
-        self.held = []
+                transport.run(BASH, _remove_if(path, self.holder.text()), RELEASE_TIMEOUT)
+        self.held = {}
+
+
+def _remove_if(path: str, content: str) -> bytes:
+    return _REMOVE_IF.format(path=quote(path), content=quote(content)).encode()
