@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from runbook.testbed.pytest_support import (
     TestbedHandle,
     remove_stale,
