@@ -56,6 +56,7 @@ def measure(
         for size in sizes
     }
     walls: dict[tuple[str, int], list[float | None]] = {}
+    cpus: dict[tuple[str, int], list[float]] = {}
     errors: dict[str, list[str]] = {}
     connects: list[float] = []
     for tool in tools:
@@ -71,6 +72,7 @@ def measure(
                 runs = walls.setdefault((tool, size), [None] * rounds)
                 if sample.ok:
                     runs[round_index] = sample.wall
+                    cpus.setdefault((tool, size), []).append(sample.cpu)
                 else:
                     tail = "\n".join(sample.output.strip().splitlines()[-8:])
                     errors.setdefault(tool, []).append(
@@ -100,8 +102,10 @@ def measure(
                 if one is not None and many is not None
             ]
             kept = [w for w in runs if w is not None]
+            cpu = cpus.get((tool, size))
             entry["sizes"][str(size)] = {
                 "wall": summary(kept, 3) if kept else None,
+                "cpu": summary(cpu, 3) if cpu else None,
                 "speedup": summary(speedups, 2) if speedups and 1 in sizes else None,
             }
         result["tools"][tool] = entry

@@ -21,9 +21,10 @@ class BenchError(RuntimeError):
 
 @dataclass(frozen=True)
 class Sample:
-    """One timed run of a command: wall seconds, peak memory, exit status, its output."""
+    """One timed run of a command: wall and CPU seconds, peak memory, exit status, output."""
 
     wall: float
+    cpu: float
     max_rss_mb: float
     status: int
     output: str
@@ -43,9 +44,9 @@ def timed(
 ) -> Sample:
     """Run ``argv`` to completion and measure it with the kernel's own accounting.
 
-    ``os.wait4`` gives this child's peak resident size (its ``ru_maxrss``, the largest of
-    the process and the children it waited for), which ``getrusage(RUSAGE_CHILDREN)``
-    would mix with every earlier child of the harness.
+    ``os.wait4`` gives this child's CPU time and peak resident size (its own and its
+    waited-for children's), which ``getrusage(RUSAGE_CHILDREN)`` would mix with every
+    earlier child of the harness.
     """
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"rb-bench-{os.getpid()}.out"
     with open(log_path, "wb") as log, open(stdin or os.devnull, "rb") as source:
@@ -74,7 +75,8 @@ def timed(
     process.returncode = os.waitstatus_to_exitcode(wait_status)
     output = log_path.read_bytes().decode("utf-8", "replace")
     log_path.unlink()
-    return Sample(wall, usage.ru_maxrss / 1024, process.returncode, output)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(wall, cpu, usage.ru_maxrss / 1024, process.returncode, output)
 
 
 def _kill_group(pid: int) -> None:

@@ -36,6 +36,8 @@ PAGE_JSON = REPO / "docs" / "benchmark-results.json"
 SCHEMA = 1
 TESTBED_PREFIX = "bench"
 FIGURES = ("1", "2", "3", "4", "5")
+#: The results' keys of all figures, in the page's order.
+FIGURE_KEYS = ("per_step", "latency", "fleet", "build", "startup")
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,13 @@ def run(
         results["figures"]["startup"] = startup.measure(sizes.startup_runs, log)
     finished = datetime.datetime.now(datetime.UTC)
     results["finished"] = finished.isoformat(timespec="seconds")
-    results["seconds"] = round((finished - started).total_seconds())
     results["machine"]["load_after"] = round(os.getloadavg()[0], 1)
+    when = {
+        "finished": results["finished"],
+        "load": [results["machine"]["load_before"], results["machine"]["load_after"]],
+    }
+    results["measured"] = {key: when for key in results["figures"]}
+    results["seconds"] = round((finished - started).total_seconds())
     results["goals"] = report.evaluate(results)
     return results
 
@@ -228,10 +235,21 @@ def write_results(results: dict[str, Any], directory: Path) -> Path:
     return path
 
 
-def publish(results: dict[str, Any]) -> None:
-    """The guide's page includes the tables; the JSON is published beside it."""
-    PAGE_TABLES.write_text(report.markdown(results))
-    PAGE_JSON.write_text(json.dumps(results, indent=2) + "\n")
+def publish(results: dict[str, Any]) -> dict[str, Any]:
+    """The guide's page includes the tables; the JSON is published beside it.
+
+    A run of some figures only replaces those in the published results, and the page
+    says when each figure was measured.
+    """
+    published = results
+    if PAGE_JSON.exists() and set(results["figures"]) < set(FIGURE_KEYS):
+        published = json.loads(PAGE_JSON.read_text())
+        published["figures"].update(results["figures"])
+        published["measured"].update(results["measured"])
+        published["goals"] = report.evaluate(published)
+    PAGE_TABLES.write_text(report.markdown(published))
+    PAGE_JSON.write_text(json.dumps(published, indent=2) + "\n")
+    return published
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     path = write_results(results, args.results)
     log(f"results: {path}")
     if args.publish:
-        publish(results)
+        results = publish(results)
         log(f"published: {PAGE_TABLES.relative_to(REPO)}, {PAGE_JSON.relative_to(REPO)}")
     print(report.markdown(results), end="")
     return 0
