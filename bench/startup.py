@@ -1,7 +1,8 @@
 """Figure 5: how long ``runbook plan SCENARIO`` takes and how much memory it peaks at.
 
 The command an operator types first, from the repository's root, on the guide as it is.
-Wall time is the whole process; peak memory is its maximum resident set (``wait4``).
+Wall time is the whole process; peak memory is its maximum resident set (``wait4``),
+measured through ``bench/child.py`` so that the harness's own size does not leak into it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.measure import check, summary, timed
+from bench.measure import check, isolated, summary
 
 RUNBOOK = Path(sys.executable).parent / "runbook"
 REPO = Path(__file__).resolve().parent.parent
@@ -28,11 +29,11 @@ def first_scenario() -> str:
 def measure(runs: int, log: Callable[[str], None]) -> dict[str, Any]:
     scenario = first_scenario()
     argv = [RUNBOOK, "plan", scenario]
-    check(timed(argv, cwd=REPO), f"runbook plan {scenario}")  # warm-up: the page cache
+    check(isolated(argv, cwd=REPO), f"runbook plan {scenario}")  # warm-up: the page cache
     walls, memory = [], []
     for index in range(runs):
         log(f"  run {index + 1}/{runs}: runbook plan {scenario}")
-        sample = check(timed(argv, cwd=REPO), f"runbook plan {scenario}")
+        sample = check(isolated(argv, cwd=REPO), f"runbook plan {scenario}")
         walls.append(sample.wall)
         memory.append(sample.max_rss_mb)
     return {
