@@ -85,10 +85,16 @@ def test_the_first_failing_command_ends_the_script(bash) -> None:
     assert (result.exit_status, result.out) == (1, "one\n")
 
 
-def test_a_failing_command_inside_a_pipeline_fails_the_script(bash) -> None:
-    result = bash.run(BASH, script_text({}, "false | cat\necho not reached"))
-    assert result.exit_status == 1
-    assert result.out == ""
+def test_a_reader_that_stops_early_does_not_fail_the_script(bash) -> None:
+    """``producer | grep -q`` is the guide's everyday check; SIGPIPE must not fail it."""
+    script = "seq 1 1000000 | grep -q '^1$'\necho reached"
+    result = bash.run(BASH, script_text({}, script))
+    assert (result.exit_status, result.out) == (0, "reached\n")
+
+
+def test_a_pipeline_fails_the_script_when_its_last_command_fails(bash) -> None:
+    result = bash.run(BASH, script_text({}, "echo abc | grep -q xyz\necho not reached"))
+    assert (result.exit_status, result.out) == (1, "")
 
 
 def test_a_syntax_error_runs_nothing(bash) -> None:

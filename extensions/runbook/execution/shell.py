@@ -5,8 +5,11 @@ Shell semantics (documented for authors in docs/reference/running.md):
 * every command (guard, script, verification) runs in a fresh ``bash -s`` whose standard
   input is the text built here, never on a command line (so values and secrets do not show
   in ``ps`` on either host);
-* ``set -eo pipefail``: the first failing command ends the script with its status, and a
-  pipeline fails when any part of it fails;
+* ``set -e``: the first failing command ends the script with its status; a pipeline's
+  status is its last command's, as in the shell an operator types into. ``pipefail`` is
+  left off on purpose: with it, the guide's everyday check ``producer | grep -q pattern``
+  fails at random with SIGPIPE (exit 141) whenever grep stops reading before the producer
+  has written everything;
 * variables arrive as ``export NAME='value'`` lines, single-quoted, so quotes, ``$(...)``,
   backticks, ``;`` and newlines are data, never code;
 * the script is wrapped in ``{ ... } </dev/null``: bash parses the whole block before it
@@ -23,7 +26,7 @@ from runbook.model import Value, reveal
 
 #: The remote command; the script itself travels on its standard input.
 BASH = "bash -s"
-PREAMBLE = "set -eo pipefail\n"
+PREAMBLE = "set -e\n"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Linux's MAX_ARG_STRLEN: the longest ``NAME=value`` string ``execve`` accepts, NUL included.

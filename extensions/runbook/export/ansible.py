@@ -10,11 +10,11 @@ from runbook.model import Scenario, Verify
 
 
 def wrap(script: str, prelude: list[str]) -> str:
-    """The shell text Ansible runs: the runner's shell semantics (``set -eo pipefail``).
+    """The shell text Ansible runs: the runner's shell semantics (``set -e``).
 
     ``prelude`` holds a legacy file's LOCAL_VARIABLES, set where the script runs.
     """
-    lines = ["set -eo pipefail", *prelude, "{", script.rstrip("\n"), "} </dev/null"]
+    lines = ["set -e", *prelude, "{", script.rstrip("\n"), "} </dev/null"]
     return "\n".join(lines)
 
 

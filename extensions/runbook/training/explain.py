@@ -23,7 +23,7 @@ def explain(step: Step, outcome: HostOutcome) -> list[str]:
         return [
             f"The commands stopped on {host} with exit status {outcome.exit_status}; "
             f"the step expects {expected}.",
-            "Scripts run with `set -e -o pipefail`: the first command that fails ends the "
+            "Scripts run with `set -e`: the first command that fails ends the "
             "script, so the last lines of output below usually name it.",
         ]
     if outcome.phase == "verify" and step.verify is not None:

@@ -4,7 +4,7 @@
 #
 # Runs every step in order from this control host: over ssh on the hosts named on the command
 # line, and in a local bash for steps targeted at `local`. Each step runs through `bash -s` with
-# `set -eo pipefail`; variables travel on its standard input as exported, quoted values.
+# `set -e`; variables travel on its standard input as exported, quoted values.
 #
 # Usage: demo.sh [--from N] HOST[=ADDRESS]...
 #   HOST[=ADDRESS]  the scenario's hosts (inventory group controllers), in order, at least 2
@@ -99,7 +99,7 @@ rb_environment() {
 # Runs shell text $2 on host $1 through `bash -s`, with the environment contract.
 rb_exec() {
   local host=$1 body=$2 text
-  text="set -eo pipefail"$'\n'"$(rb_environment "$host")"$'\n'"{"$'\n'"$body"$'\n'"} </dev/null"
+  text="set -e"$'\n'"$(rb_environment "$host")"$'\n'"{"$'\n'"$body"$'\n'"} </dev/null"
   rb_raw "$host" "bash -s" <<<"$text"
 }
 
