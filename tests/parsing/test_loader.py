@@ -152,14 +152,27 @@ def test_an_unknown_name_lists_the_known_ones(guide: Path, tmp_path: Path) -> No
     )
 
 
-def test_problems_in_the_guide_refuse_the_look_up(guide: Path) -> None:
-    _write(guide, {"bad.rst": ".. scenario:: bad\n   :nodes: many\n"})
+def test_a_problem_on_the_scenarios_own_page_refuses_the_look_up(guide: Path) -> None:
+    page = guide / "ha" / "galera.rst"
+    page.write_text(page.read_text() + "\n.. step:: Broken\n   :retries: many\n\n   true\n")
     with pytest.raises(ParseError) as error:
         load_scenario("galera", docs_dir=guide)
-    assert str(error.value) == (
-        f"1 problem in {guide}/; fix them first:\n"
-        f"{guide}/bad.rst:2: scenario option :nodes: 'many' is not a whole number of 1 or more"
+    assert str(error.value).startswith(f"1 problem in {guide}/; fix them first:\n{page}:")
+    assert "'many' is not a whole number" in str(error.value)
+
+
+def test_a_problem_on_another_page_does_not_stop_planning_this_one(guide: Path) -> None:
+    """Only the declaring page is parsed for a name (quick start); `runbook check` reads all."""
+    _write(guide, {"bad.rst": ".. scenario:: bad\n   :nodes: many\n"})
+    assert load_scenario("galera", docs_dir=guide) == load_guide(guide).scenarios["galera"]
+
+
+def test_a_name_declared_on_two_pages_is_refused_as_a_duplicate(guide: Path) -> None:
+    _write(
+        guide, {"again.rst": ".. scenario:: galera\n\n.. step:: One\n   :no-verify: x\n\n   true\n"}
     )
+    with pytest.raises(ParseError, match="duplicate scenario name 'galera'"):
+        load_scenario("galera", docs_dir=guide)
 
 
 def test_a_legacy_file_is_found_by_name_under_the_scenarios_directory(guide: Path) -> None:

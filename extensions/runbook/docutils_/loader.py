@@ -105,6 +105,14 @@ def load_scenario(
         return _legacy(path)
     if path.suffix in SUFFIXES:
         return _scenario_of_file(path)
+    declared_in = _declaring_pages(docs_dir, ref)
+    if len(declared_in) == 1:
+        page = declared_in[0]
+        docname = page.relative_to(docs_dir).with_suffix("").as_posix()
+        found, problems = parse_source(_read(page), str(page), docname)
+        named = [scenario for scenario in found if scenario.name == ref]
+        if named and not problems:
+            return named[0]
     guide = load_guide(docs_dir)
     if ref in guide.scenarios:
         _refuse(guide.problems, f"{docs_dir}/")
@@ -154,6 +162,29 @@ def _legacy(path: Path) -> Scenario:
         return load_legacy(path).scenario
     except ValueError as error:
         raise ParseError(str(error), SourceLocation(str(path))) from None
+
+
+def _declaring_pages(docs_dir: Path, name: str) -> list[Path]:
+    """The guide's pages whose text declares scenario ``name``, found without parsing.
+
+    Parsing one page instead of the whole guide keeps ``runbook plan NAME`` and
+    ``runbook run NAME`` quick to start; anything unusual (no page, several pages, a
+    problem in the page) falls back to reading the whole guide, which reports it.
+    """
+    if not docs_dir.is_dir():
+        return []
+    declaration = re.compile(
+        rf"^\s*(?:\.\.\s+scenario::|[`:]{{3,}}\s*\{{scenario\}})[ \t]+{re.escape(name)}[ \t]*$",
+        re.MULTILINE,
+    )
+    pages = []
+    for path in _sources(docs_dir):
+        try:
+            if declaration.search(_read(path)):
+                pages.append(path)
+        except ParseError:
+            return []
+    return pages
 
 
 def _scenario_of_file(path: Path) -> Scenario:
