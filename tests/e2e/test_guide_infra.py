@@ -7,6 +7,8 @@ away and bring it back.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from runbook.docutils_.loader import load_scenario
 from runbook.testbed.pytest_support import (
     TestbedHandle,
     remove_stale,
@@ -25,6 +28,8 @@ from runbook.testbed.pytest_support import (
 )
 
 from .guide_support import (
+    ROOT,
+    TESTBED_VARS,
     memcached_version,
     run_scenario,
     ssh_ok,
@@ -46,6 +51,8 @@ class Deployment:
     testbed: TestbedHandle
     vip: str
     variables: dict[str, str]
+    #: The runner's journals and transcripts of the deployment.
+    state_dir: Path
     #: Controllers a test powered off, for the next test to bring back.
     powered_off: list[str] = field(default_factory=list)
 
@@ -68,7 +75,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         state_dir: Path = tmp_path_factory.mktemp("runbook-state")
         for scenario in INFRASTRUCTURE:
             run_scenario(testbed, scenario, vip, state_dir)
-        yield Deployment(testbed, vip, variables_file())
+        yield Deployment(testbed, vip, variables_file(), state_dir)
 
 
 def cluster_resources(testbed: TestbedHandle, node: str) -> list[ET.Element]:
@@ -241,3 +248,34 @@ def test_a_full_outage_recovers_by_itself_with_every_committed_write(deployment)
         "RabbitMQ to run on three brokers after the outage",
         timeout=420,
     )
+
+
+def test_the_executed_guide_shows_the_deployment_that_just_ran(deployment: Deployment) -> None:
+    """`make html-executed`'s build, from this run's journal: CI keeps it in _build/."""
+    output = ROOT / "_build" / "html-executed"
+    sphinx_build = Path(sys.executable).parent / "sphinx-build"
+    command = [
+        sphinx_build,
+        *("-W", "--keep-going", "-E", "-q", "-b", "html", "-c", str(ROOT)),
+        *("-D", f"runbook_results={deployment.state_dir}"),
+        *("-D", f"runbook_results_variables={TESTBED_VARS}"),
+        str(ROOT / "docs"),
+        str(output),
+    ]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    hosts = ", ".join(deployment.testbed.nodes)
+    for name in INFRASTRUCTURE:
+        scenario = load_scenario(name, ROOT / "docs", ROOT / "scenarios")
+        page = (output / f"{scenario.docname}.html").read_text(encoding="utf-8")
+        count = len(scenario.steps)
+        assert f"({hosts}): done; {count} of {count} steps passed on every host." in page
+        for secret in (value for key, value in deployment.variables.items() if "password" in key):
+            assert secret not in page
