@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runbook.execution.errors import ResumeError
-from runbook.execution.fingerprint import plan_fingerprints
+from runbook.execution.fingerprint import inventory_name, plan_fingerprints
 from runbook.execution.journal import JournalWriter, read_journal, resume_selection
 from runbook.model import Secret, Verify
+from runbook.plan.inventory import inventory_from_hosts, load_inventory
 
 from .helpers import local_plan, local_step
 
@@ -32,9 +33,12 @@ def test_a_run_is_recorded_per_step_and_host_with_mode_0600(run_local, tmp_path)
     run_local(three_steps(tmp_path), JournalWriter(journal))
     assert stat.S_IMODE(journal.stat().st_mode) == 0o600
     records = [json.loads(line) for line in journal.read_text().splitlines()]
-    assert [r["t"] for r in records] == ["run", "host", "host", "host", "end"]
+    assert [r["t"] for r in records] == ["run", "host", "host", "host", "facts", "end"]
     assert [r["step"] for r in records if r["t"] == "host"] == ["demo/1", "demo/2", "demo/3"]
     assert records[-1] == {**records[-1], "status": "done", "complete": True}
+    assert {r["v"] for r in records} == {2}
+    assert records[0]["inventory_name"] == "local"
+    assert records[4]["host"] == "localhost" and records[4]["packages"] == {}
     assert read_journal(journal).complete
 
 
@@ -142,3 +146,14 @@ def test_records_of_the_wrong_shape_are_ignored(tmp_path) -> None:
     state = read_journal(path)
     assert state.latest == {}
     assert len(state.warnings) == 2
+
+
+def test_an_inventory_is_named_for_people_by_its_testbed_or_its_file(tmp_path) -> None:
+    listed = tmp_path / "hosts.txt"
+    listed.write_text("10.0.0.1\n")
+    testbed = tmp_path / "tb.yml"
+    testbed.write_text("all:\n  vars: {runbook_testbed: default}\n  hosts: {node1: {}}\n")
+    assert inventory_name(load_inventory(listed)) == str(listed)
+    assert inventory_name(load_inventory(testbed)) == "testbed default"
+    assert inventory_name(inventory_from_hosts(["10.0.0.1"])) == "hosts given with --hosts"
+    assert inventory_name(None) == "local"

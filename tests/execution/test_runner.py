@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
-from runbook.execution.events import CommandDone, HostDone, StepSkipped, VerifyTry
+import pytest
+
+from runbook.execution.events import CommandDone, HostDone, HostFacts, StepSkipped, VerifyTry
 from runbook.execution.transcript import TranscriptWriter
+from runbook.execution.transport import LocalTransport
 from runbook.model import Secret, StepOptions, Verify
 
 from .helpers import local_plan, local_step
@@ -163,3 +170,72 @@ def test_a_local_step_that_hangs_is_stopped_by_abort(run_local) -> None:
     assert time.monotonic() - started < 10
     assert finished.status == "interrupted"
     assert finished.interrupted is not None and finished.interrupted.id == "demo/1"
+
+
+# -- what the host ran the scenario on ------------------------------------------------
+
+#: A step that names packages the way the guide does, without installing anything.
+INSTALLS = "apt-get() { :; }\napt-get install -y bash coreutils not-a-package-runbook-knows\n"
+
+
+def _dpkg_version(package: str) -> str:
+    return subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Version}", package],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _pretty_name() -> str:
+    for line in Path("/etc/os-release").read_text().splitlines():
+        if line.startswith("PRETTY_NAME="):
+            return shlex.split(line.partition("=")[2])[0]
+    return ""
+
+
+@pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs a Debian-like host")
+def test_after_a_run_each_host_reports_its_os_and_the_installed_versions(run_local) -> None:
+    plan = local_plan(local_step(1, INSTALLS), local_step(2, "true"))
+    recorded = run_local(plan)
+    [facts] = recorded.of(HostFacts)
+    assert facts.host == "localhost"
+    assert facts.os == _pretty_name()
+    assert facts.packages == {
+        "bash": _dpkg_version("bash"),
+        "coreutils": _dpkg_version("coreutils"),
+        "not-a-package-runbook-knows": None,
+    }
+    assert recorded.events.index(facts) == len(recorded.events) - 2  # just before RunFinished
+    assert len(recorded.of(CommandDone)) == 2  # the question is no step's command
+
+
+def test_a_failed_run_still_reports_what_its_hosts_run(run_local) -> None:
+    recorded = run_local(local_plan(local_step(1, INSTALLS + "exit 1")))
+    assert recorded.finished.status == "failed"
+    [facts] = recorded.of(HostFacts)
+    assert set(facts.packages) == {"bash", "coreutils", "not-a-package-runbook-knows"}
+
+
+def test_check_mode_and_an_empty_run_ask_no_host_anything(run_local) -> None:
+    plan = local_plan(local_step(1, INSTALLS, verify=Verify("true")))
+    assert run_local(plan, mode="check").of(HostFacts) == []
+    assert run_local(plan, steps=()).of(HostFacts) == []
+
+
+def test_a_host_that_cannot_answer_leaves_the_run_done(run_local, monkeypatch) -> None:
+    """A transport error while asking records nothing and does not change the result."""
+    calls = []
+
+    def broken(self, command, stdin=b"", timeout=None):
+        calls.append(stdin)
+        if b"os-release" in stdin:
+            raise OSError("connection reset")
+        return original(self, command, stdin, timeout)
+
+    original = LocalTransport.run
+    monkeypatch.setattr(LocalTransport, "run", broken)
+    recorded = run_local(local_plan(local_step(1, INSTALLS)))
+    assert recorded.finished.status == "done"
+    assert recorded.of(HostFacts) == []
+    assert len(calls) == 2

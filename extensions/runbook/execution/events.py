@@ -30,12 +30,15 @@ class RunStarted:
     docname: str | None
     mode: Mode
     digest: str
+    #: The inventory's key (a digest of its hosts: it names the journal file).
     inventory: str
     #: Every step of the plan with its fingerprint; ``selected`` are the ids this run runs.
     planned: tuple[PlannedStep, ...]
     fingerprints: tuple[str, ...]
     selected: tuple[str, ...]
     hosts: tuple[str, ...]
+    #: The inventory as people name it: ``testbed NAME``, or the file given with ``-i``.
+    inventory_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,19 @@ class StepDone:
 
 
 @dataclass(frozen=True, slots=True)
+class HostFacts:
+    """What a host ran the scenario on, asked after its steps ran there (``run`` mode only).
+
+    ``packages`` maps each package the scenario installs on the host to its version, or
+    to None when the host did not say (not installed, or no ``dpkg-query``/``rpm``).
+    """
+
+    host: str
+    os: str
+    packages: dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinished:
     status: RunStatus
     duration: float
@@ -111,6 +127,7 @@ Event = (
     | VerifyTry
     | HostDone
     | StepDone
+    | HostFacts
     | RunFinished
 )
 Subscriber = Callable[[Event], None]

@@ -78,3 +78,21 @@ def inventory_key(inventory: Inventory | None) -> str:
         return "local"
     hosts = [[h.name, h.address, h.port, h.user] for h in inventory.hosts]
     return _digest(hosts)[:12]
+
+
+def inventory_name(inventory: Inventory | None) -> str:
+    """Names one inventory for people: ``testbed NAME`` for a testbed's, else where it came from.
+
+    The testbed writes its name into its inventory (``runbook_testbed``); any other
+    inventory is named by the file given with ``-i`` (as given) or by ``--hosts``.
+    """
+    if inventory is None:
+        return "local"
+    testbed = inventory.vars.get("runbook_testbed")
+    if isinstance(testbed, str) and testbed:
+        return f"testbed {testbed}"
+    if inventory.location is None:
+        return "given"
+    if inventory.location.path == "--hosts":
+        return "hosts given with --hosts"
+    return inventory.location.path

@@ -7,13 +7,20 @@ line so that its own first record is never glued to the torn one. Each host's re
 written as soon as that host finishes the step, so a run killed at any point has recorded
 every step it completed. Records (``v`` is the format)::
 
-    {"v":1,"t":"run","run":ID,"time":T,"scenario":S,"digest":D,"inventory":K,
-     "steps":{"galera/1":FP,...},"selected":[...],"hosts":[...],"pid":P}
-    {"v":1,"t":"host","run":ID,"time":T,"step":"galera/1","fp":FP,"host":"node1",
+    {"v":2,"t":"run","run":ID,"time":T,"scenario":S,"digest":D,"inventory":K,
+     "inventory_name":"testbed default","steps":{"galera/1":FP,...},"selected":[...],
+     "hosts":[...],"pid":P}
+    {"v":2,"t":"host","run":ID,"time":T,"step":"galera/1","fp":FP,"host":"node1",
      "status":"ok","phase":"verify","exit":0,"duration":1.2,"message":"..."}
-    {"v":1,"t":"end","run":ID,"time":T,"status":"done","complete":true}
+    {"v":2,"t":"facts","run":ID,"time":T,"host":"node1","os":"Debian GNU/Linux 12 (bookworm)",
+     "packages":{"galera-4":"26.4.20-0+deb12u1","rsync":null}}
+    {"v":2,"t":"end","run":ID,"time":T,"status":"done","complete":true}
 
-No output and no variable values are written: messages are masked like the console's.
+Format 2 added ``inventory_name`` and the ``facts`` record (a host's OS and the version of
+each package the scenario installs, null when the host did not say); format 1 journals
+have neither and are read as they are. Readers skip record types and fields they do not
+know, so a format only grows. No output and no variable values are written: messages are
+masked like the console's.
 A step is *done* on a host when that host's latest record for it says ``ok`` or
 ``skipped`` (its guard found it already done). ``--check`` runs write nothing.
 """
@@ -28,12 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runbook.execution.errors import ResumeError
-from runbook.execution.events import Event, HostDone, RunFinished, RunStarted
+from runbook.execution.events import Event, HostDone, HostFacts, RunFinished, RunStarted
 from runbook.execution.results import DONE_STATUSES
 from runbook.execution.statedir import private_dir
 from runbook.plan.model import PlannedStep
 
-FORMAT = 1
+FORMAT = 2
 
 
 class JournalWriter:
@@ -64,6 +71,10 @@ class JournalWriter:
                     "message": outcome.message,
                 }
             )
+        elif isinstance(event, HostFacts) and self._fd is not None:
+            self._write(
+                {"t": "facts", "host": event.host, "os": event.os, "packages": event.packages}
+            )
         elif isinstance(event, RunFinished) and self._fd is not None:
             state = read_journal(self.path)
             complete = event.status == "done" and all(
@@ -93,6 +104,7 @@ class JournalWriter:
                 "scenario": event.scenario,
                 "digest": event.digest,
                 "inventory": event.inventory,
+                "inventory_name": event.inventory_name,
                 "steps": self._fingerprints,
                 "selected": list(event.selected),
                 "hosts": list(event.hosts),

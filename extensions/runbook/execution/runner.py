@@ -5,7 +5,10 @@ then the files of ``copy``, then the script (it must exit with its expected stat
 the verification (retried within its delay and timeout). A step's hosts run in parallel
 in a bounded pool (``forks``), in rolling batches of ``serial``; ``run_once`` keeps the
 first host only. The first failure stops the run once the hosts already running that
-step finish. ``check`` mode runs only guards and verifications.
+step finish. ``check`` mode runs only guards and verifications. After the steps, in
+``run`` mode, each host that ran them is asked once for its OS and the versions of the
+packages the scenario installs (:mod:`runbook.execution.hostfacts`); that question never
+fails a run.
 
 A host lost in the middle of a command fails that step there, with a message naming the
 host, the step and the phase, since nothing can tell whether the command finished; a
@@ -31,6 +34,7 @@ from runbook.execution.events import (
     CommandDone,
     EventBus,
     HostDone,
+    HostFacts,
     Mode,
     RunFinished,
     RunStarted,
@@ -40,7 +44,15 @@ from runbook.execution.events import (
     StepStarted,
     VerifyTry,
 )
-from runbook.execution.fingerprint import inventory_key, plan_digest, plan_fingerprints
+from runbook.execution.fingerprint import (
+    inventory_key,
+    inventory_name,
+    plan_digest,
+    plan_fingerprints,
+)
+from runbook.execution.hostfacts import TIMEOUT as FACTS_TIMEOUT
+from runbook.execution.hostfacts import facts_command, parse_facts
+from runbook.execution.packages import installed_packages
 from runbook.execution.results import CommandResult, HostOutcome, HostStatus, Phase
 from runbook.execution.shell import BASH, script_text
 from runbook.execution.transport import Transport
@@ -148,6 +160,7 @@ class Runner:
                 fingerprints=plan_fingerprints(plan),
                 selected=tuple(p.step.id for p in steps),
                 hosts=hosts_needed(plan, steps),
+                inventory_name=inventory_name(plan.inventory),
             )
         )
         started = time.monotonic()
@@ -156,6 +169,8 @@ class Runner:
         interrupted: Step | None = None
         counts: dict[str, int] = {}
         current: Step | None = None
+        #: Hosts on which some step's commands ran in this run, in first-use order.
+        worked: dict[str, None] = {}
         with ThreadPoolExecutor(max_workers=self.forks, thread_name_prefix="runbook") as pool:
             try:
                 for position, planned in enumerate(steps, start=1):
@@ -188,6 +203,8 @@ class Runner:
                     )
                     for outcome in outcomes:
                         counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                        if outcome.status in ("ok", "skipped", "failed"):
+                            worked.setdefault(outcome.host, None)
                         if outcome.status in ("failed", "interrupted"):
                             failures.append((planned.step, outcome))
                     if was_interrupted:
@@ -199,6 +216,8 @@ class Runner:
             except KeyboardInterrupt:
                 self._interrupt()
                 status, interrupted = "interrupted", current
+            if self.mode == "run" and status in ("done", "failed"):
+                self._ask_facts(pool, tuple(worked))
         if self.mode == "check" and status == "done" and counts.get("would-run"):
             status = "failed"
         finished = RunFinished(
@@ -210,6 +229,40 @@ class Runner:
         )
         self.bus.emit(finished)
         return finished
+
+    def _ask_facts(self, pool: ThreadPoolExecutor, hosts: tuple[str, ...]) -> None:
+        """Each host's OS and package versions, in parallel; Ctrl-C here ends only this."""
+        futures = [pool.submit(self._facts, host) for host in hosts]
+        try:
+            wait(futures)
+        except KeyboardInterrupt:
+            self._interrupt()
+
+    def _facts(self, host: str) -> None:
+        """One command on ``host``; whatever goes wrong, it records less, never fails."""
+        transport = self.transports.get(host)
+        if transport is None or not transport.alive or self._cancelled.is_set():
+            return
+        packages = installed_packages(
+            planned.step.script for planned in self.plan.steps if host in planned.hosts
+        )
+        try:
+            result = transport.run(BASH, script_text({}, facts_command(packages)), FACTS_TIMEOUT)
+        except Exception:  # a question about the host must not turn a passed run into a crash
+            return
+        if result.exit_status != 0:
+            return
+        system, versions = parse_facts(result.out, packages)
+        self.bus.emit(
+            HostFacts(
+                host=host,
+                os=self._mask(system),
+                packages={
+                    name: None if version is None else self._mask(version)
+                    for name, version in versions.items()
+                },
+            )
+        )
 
     def _interrupt(self) -> None:
         """Stop every command in flight; workers then return ``interrupted`` outcomes."""
