@@ -13,8 +13,36 @@ SECRET = "hunter2-but-longer"
 STARTED = datetime(2026, 11, 21, 21, 46, 30, tzinfo=UTC).timestamp()
 
 
-def _journal(records: list[dict]) -> str:
-    return "".join(json.dumps({"v": 1, "run": "r1", **record}) + "\n" for record in records)
+def _journal(records: list[dict], version: int = 1) -> str:
+    return "".join(json.dumps({"v": version, "run": "r1", **record}) + "\n" for record in records)
+
+
+def _base_journal() -> str:
+    """A format 2 journal of ``base``: the inventory's name and each host's facts."""
+    node1 = {"pacemaker": "2.1.5-1+deb12u1", "corosync": "3.1.7-1", "pcs": "0.11.5-1"}
+    node3 = {**node1, "pacemaker": "2.1.5-1", "pcs": None}
+    debian = "Debian GNU/Linux 12 (bookworm)"
+    return _journal(
+        [
+            {
+                "t": "run",
+                "time": STARTED,
+                "scenario": "base",
+                "inventory": "3f2a9c0d1b7e",
+                "inventory_name": "testbed default",
+                "hosts": ["node1", "node2", "node3"],
+            },
+            *(
+                {"t": "host", "time": STARTED + 1, "step": "base/1", "host": host, "status": "ok"}
+                for host in ("node1", "node2", "node3")
+            ),
+            {"t": "facts", "host": "node1", "os": debian, "packages": node1},
+            {"t": "facts", "host": "node2", "os": debian, "packages": node1},
+            {"t": "facts", "host": "node3", "os": debian, "packages": node3},
+            {"t": "end", "time": STARTED + 4, "status": "done", "complete": True},
+        ],
+        version=2,
+    )
 
 
 @pytest.fixture
@@ -75,6 +103,7 @@ def state_dir(tmp_path: Path) -> Path:
             ]
         )
     )
+    (root / "journals" / "base--3f2a9c0d1b7e.jsonl").write_text(_base_journal())
     transcripts = root / "transcripts" / "galera--testbed" / "r1"
     transcripts.mkdir(parents=True)
     (transcripts / "node1.log").write_text(
@@ -130,16 +159,52 @@ def _resolved(app, docname: str) -> nodes.document:
     return app.env.get_and_resolve_doctree(docname, app.builder, tags=app.tags)
 
 
-def test_scenario_header_says_when_and_where_it_was_last_run(executed):
+def _header(app, docname: str) -> list[str]:
     proven = next(
         box
-        for box in _resolved(executed, "galera").findall(nodes.container)
+        for box in _resolved(app, docname).findall(nodes.container)
         if "rb-proven" in box["classes"]
     )
-    assert proven.astext() == (
+    return [paragraph.astext() for paragraph in proven.findall(nodes.paragraph)]
+
+
+def test_header_names_the_testbed_its_os_and_each_package_version(executed):
+    assert _header(executed, "base") == [
+        "Last proven 2026-11-21 21:46 UTC on testbed default (node1, node2, node3; "
+        "Debian GNU/Linux 12 (bookworm)): passed; 1 of 1 steps passed on every host.",
+        "Packages: pacemaker = 2.1.5-1+deb12u1 (node1, node2), 2.1.5-1 (node3); "
+        "corosync = 3.1.7-1; pcs = 0.11.5-1 (node1, node2), unknown (node3).",
+        "Inventory key 3f2a9c0d1b7e, run r1.",
+    ]
+
+
+def test_header_of_a_format_1_journal_says_versions_are_unknown(executed):
+    assert _header(executed, "galera") == [
         "Last run 2026-11-21 21:46 UTC on the inventory testbed (node1, node2): failed; "
-        "2 of 3 steps passed on every host."
+        "2 of 3 steps passed on every host.",
+        "Package versions unknown: this run's journal records none.",
+        "Inventory key testbed, run r1.",
+    ]
+
+
+def test_header_hosts_on_different_systems_are_named_per_system(build, state_dir, tmp_path):
+    journal = state_dir / "journals" / "base--3f2a9c0d1b7e.jsonl"
+    text = journal.read_text().replace(
+        '"node3", "os": "Debian GNU/Linux 12 (bookworm)"', '"node3", "os": "Rocky Linux 9.4"'
     )
+    journal.write_text(text)
+    app = build("rst", confoverrides={"runbook_results": str(state_dir)})
+    assert _header(app, "base")[0].startswith(
+        "Last proven 2026-11-21 21:46 UTC on testbed default (node1, node2, node3; "
+        "node1, node2: Debian GNU/Linux 12 (bookworm); node3: Rocky Linux 9.4): passed;"
+    )
+
+
+def test_package_versions_are_marked_up_for_the_stylesheet(executed, read_html):
+    html = read_html(executed, "base")
+    assert 'class="rb-packages' in html
+    assert '<span class="rb-package"><code' in html
+    assert 'class="rb-proven-key' in html
 
 
 def test_each_step_shows_its_hosts_status_and_trimmed_output(executed):

@@ -1,8 +1,10 @@
 """The executed guide: each step shows what its last real run printed, host by host.
 
 With ``runbook_results`` set to a runner state directory (``make html-executed``), every
-scenario header says where and when the scenario was last run and how that run ended,
-and every step gets its output per host (trimmed) and whether its verification passed.
+scenario header says where and when the scenario was last run (the inventory's name, its
+hosts and their OS), how that run ended, and which versions of the packages the scenario
+installs the hosts had; every step gets its output per host (trimmed) and whether its
+verification passed.
 Outputs are masked by the runner already; values of secret variables found in the files
 named by ``runbook_results_variables`` are masked again here, in case an output echoed
 one in a form the runner could not see.
@@ -21,6 +23,7 @@ from runbook.sphinx_ext.domain import RunbookDomain
 from runbook.sphinx_ext.results import HostResult, ScenarioRun, read_results, trimmed
 
 _PASSED = {"ok": "passed", "skipped": "skipped: already done"}
+_RUN_STATUS = {"done": "passed"}
 
 
 @functools.cache
@@ -41,7 +44,7 @@ class ExecutedResults(SphinxPostTransform):
         mask = _masker(tuple(self.config.runbook_results_variables), self._secret_names())
         for box in list(self.document.findall(nodes.container)):
             if "rb-scenario" in box["classes"]:
-                _add_header(box, runs.get(box.get("rb_name", "")))
+                _add_header(box, runs.get(box.get("rb_name", "")), mask)
             elif "rb-step" in box["classes"] and "rb_step_id" in box:
                 step_id = box["rb_step_id"]
                 run = runs.get(step_id.partition("/")[0])
@@ -70,7 +73,7 @@ def _masker(files: tuple[str, ...], secret_names: frozenset[str]):
     return lambda text: mask_text(text, secrets)
 
 
-def _add_header(box: nodes.container, run: ScenarioRun | None) -> None:
+def _add_header(box: nodes.container, run: ScenarioRun | None, mask) -> None:
     proven = nodes.container(classes=["rb-proven"])
     if run is None:
         proven += nodes.paragraph(text="No recorded run of this scenario yet.")
@@ -81,13 +84,64 @@ def _add_header(box: nodes.container, run: ScenarioRun | None) -> None:
             for hosts in run.steps.values()
             if hosts and all(result.status in _PASSED for result in hosts.values())
         )
+        verb = "Last proven" if run.status == "done" else "Last run"
+        where = run.inventory_name or f"the inventory {run.inventory or 'given'}"
+        systems = _systems(run)
         text = (
-            f"Last run {run.when} on the inventory {run.inventory or 'given'} "
-            f"({', '.join(run.hosts)}): {run.status}; {passed} of {steps} steps "
+            f"{verb} {run.when} on {where} ({', '.join(run.hosts)}{systems}): "
+            f"{_RUN_STATUS.get(run.status, run.status)}; {passed} of {steps} steps "
             "passed on every host."
         )
-        proven += nodes.paragraph(text=text)
+        proven += nodes.paragraph(text=mask(text), classes=["rb-proven-summary"])
+        proven += _packages(run, mask)
+        if run.inventory:
+            key = f"Inventory key {run.inventory}, run {run.run_id}."
+            proven += nodes.paragraph(text=key, classes=["rb-proven-key"])
     box.insert(1, proven)
+
+
+def _systems(run: ScenarioRun) -> str:
+    """``; OS`` when every host that answered runs the same one, else ``; hosts: OS`` groups."""
+    by_os: dict[str, list[str]] = {}
+    for host in run.hosts:
+        system = run.systems.get(host)
+        if system is not None and system.os:
+            by_os.setdefault(system.os, []).append(host)
+    if not by_os:
+        return ""
+    if len(by_os) == 1:
+        return f"; {next(iter(by_os))}"
+    return "".join(f"; {', '.join(hosts)}: {name}" for name, hosts in by_os.items())
+
+
+def _packages(run: ScenarioRun, mask) -> nodes.paragraph:
+    """``name = version`` per package; per host only where the hosts differ."""
+    line = nodes.paragraph(classes=["rb-packages"])
+    if not run.systems:
+        line += nodes.Text("Package versions unknown: this run's journal records none.")
+        return line
+    versions: dict[str, dict[str, list[str]]] = {}
+    for host in run.hosts:
+        system = run.systems.get(host)
+        for name, version in (system.packages if system else {}).items():
+            versions.setdefault(name, {}).setdefault(version or "unknown", []).append(host)
+    if not versions:
+        line += nodes.Text("No package installs found in this scenario's commands.")
+        return line
+    line += nodes.Text("Packages: ")
+    for position, (name, hosts_by_version) in enumerate(versions.items()):
+        if position:
+            line += nodes.Text("; ")
+        item = nodes.inline(classes=["rb-package"])
+        item += nodes.literal(name, name)
+        shown = [
+            version if len(hosts_by_version) == 1 else f"{version} ({', '.join(hosts)})"
+            for version, hosts in hosts_by_version.items()
+        ]
+        item += nodes.Text(" = " + mask(", ".join(shown)))
+        line += item
+    line += nodes.Text(".")
+    return line
 
 
 def _add_results(box: nodes.container, hosts: dict[str, HostResult], mask) -> None:

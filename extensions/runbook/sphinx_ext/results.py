@@ -37,16 +37,29 @@ class HostResult:
 
 
 @dataclass
+class HostSystem:
+    """What one host ran the scenario on: its OS and each asked package's version."""
+
+    os: str = ""
+    #: None: the host did not say (not installed, or no package tool to ask).
+    packages: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass
 class ScenarioRun:
     """The latest run of one scenario: where, when, how it ended, and every step's hosts."""
 
     scenario: str
     run_id: str
+    #: The inventory's key (a digest), and its name for people (empty in format 1 journals).
     inventory: str
     started: float
     hosts: list[str]
+    inventory_name: str = ""
     status: str = "unfinished"
     steps: dict[str, dict[str, HostResult]] = field(default_factory=dict)
+    #: Per host, from the ``facts`` records; empty when the journal has none (format 1).
+    systems: dict[str, HostSystem] = field(default_factory=dict)
 
     @property
     def when(self) -> str:
@@ -83,6 +96,7 @@ def _runs(journal: Path) -> list[ScenarioRun]:
                 inventory=str(record.get("inventory", "")),
                 started=float(record.get("time", 0)),
                 hosts=list(record.get("hosts", [])),
+                inventory_name=str(record.get("inventory_name", "")),
             )
         elif run_id in runs and kind == "host":
             host = runs[run_id].steps.setdefault(record["step"], {})
@@ -91,6 +105,15 @@ def _runs(journal: Path) -> list[ScenarioRun]:
                 phase=record.get("phase", ""),
                 exit_status=record.get("exit"),
                 message=record.get("message", ""),
+            )
+        elif run_id in runs and kind == "facts":
+            packages = record.get("packages")
+            runs[run_id].systems[str(record.get("host", ""))] = HostSystem(
+                os=str(record.get("os") or ""),
+                packages={
+                    str(name): None if version is None else str(version)
+                    for name, version in (packages if isinstance(packages, dict) else {}).items()
+                },
             )
         elif run_id in runs and kind == "end":
             runs[run_id].status = record.get("status", "")
