@@ -281,12 +281,16 @@ def check_guide(
     variable_files: Sequence[Path] = (),
     root: Path,
     ansible: bool = True,
+    cache: bool = False,
 ) -> list[CheckProblem]:
-    """The check over the guide in ``docs_dir``, read on the command's fast path."""
+    """The check over the guide in ``docs_dir``, read on the command's fast path.
+
+    ``cache``: take unchanged pages from the page cache (the same scenarios and problems).
+    """
     from runbook.docutils_.loader import load_guide
     from runbook.docutils_.messages import RunbookWarning
 
-    guide = load_guide(docs_dir)
+    guide = load_guide(docs_dir, cache=cache)
     problems = [
         CheckProblem(problem.location, CheckKind.GUIDE, f"{problem.message} [{problem.kind.value}]")
         for problem in guide.problems

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         variable_files=files,
         root=Path.cwd(),
         ansible=not args.no_ansible,
+        cache=args.cache,
     )
     problems = [p for p in problems if p.kind.value not in args.ignore]
     for problem in problems:

@@ -52,10 +52,10 @@ def run(args: argparse.Namespace) -> int:
     if args.sources:
         scenarios = {}
         for ref in args.sources:
-            scenario = load_scenario(ref, docs_dir=args.docs)
+            scenario = load_scenario(ref, docs_dir=args.docs, cache=args.cache)
             scenarios[scenario.name] = scenario
     else:
-        guide = load_guide(args.docs)
+        guide = load_guide(args.docs, cache=args.cache)
         if guide.problems:
             for problem in guide.problems:
                 print(problem, file=sys.stderr)

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from runbook.docutils_.loader import load_guide
 
-    guide = load_guide(args.docs)
+    guide = load_guide(args.docs, cache=args.cache)
     if args.format == "json":
         print(json.dumps(_as_dict(guide), indent=2))
     else:

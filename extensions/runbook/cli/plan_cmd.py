@@ -78,7 +78,7 @@ def plan_from_args(args: argparse.Namespace, *, require_values: bool | None = No
     from runbook.plan.inventory import inventory_from_hosts, load_inventory
     from runbook.plan.variables import split_extra_vars
 
-    scenario = _load_scenario(args.scenario, args.docs)
+    scenario = _load_scenario(args.scenario, args.docs, cache=args.cache)
     inventory = None
     if args.inventory is not None:
         inventory = load_inventory(args.inventory)
@@ -91,7 +91,7 @@ def plan_from_args(args: argparse.Namespace, *, require_values: bool | None = No
     return build_plan(scenario, inventory, files, pairs, require_values=require_values)
 
 
-def _load_scenario(ref: str, docs: Path) -> Any:
+def _load_scenario(ref: str, docs: Path, *, cache: bool) -> Any:
     if ref.endswith(".scenario"):
         from runbook.parsing.legacy import load_legacy
 
@@ -101,7 +101,7 @@ def _load_scenario(ref: str, docs: Path) -> Any:
         return imported.scenario
     from runbook.docutils_.loader import load_scenario
 
-    return load_scenario(ref, docs_dir=docs)
+    return load_scenario(ref, docs_dir=docs, cache=cache)
 
 
 def run(args: argparse.Namespace) -> int:

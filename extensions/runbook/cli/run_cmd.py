@@ -441,7 +441,7 @@ def _dependencies(args: argparse.Namespace, scenario: Scenario) -> list[str]:
             if name in seen:
                 continue
             seen.add(name)
-            visit(load_scenario(name, args.docs))
+            visit(load_scenario(name, args.docs, cache=args.cache))
             order.append(name)
 
     visit(scenario)

@@ -7,6 +7,10 @@ see the same scenarios. No Sphinx, no transforms, no writer: each doctree is dro
 collected. docutils' own complaints (Sphinx-only roles and directives such as ``toctree``
 or ``:doc:``) are silenced; only our problems count, plus docutils' and MyST's complaints
 about our own directives (a bad option block would otherwise drop a step without a word).
+
+With a cache (:mod:`runbook.docutils_.pagecache`, which the command uses), a page parsed
+before and unchanged since is not parsed again, and docutils and MyST are imported only
+when some page has to be: this module imports neither at the top.
 """
 
 from __future__ import annotations
@@ -17,22 +21,24 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from docutils import frontend, nodes, utils
-
-from runbook.docutils_.collect import collect_scenarios
-from runbook.docutils_.directives import DIRECTIVES, directives_registered
 from runbook.docutils_.messages import Problem, RunbookWarning
+from runbook.docutils_.pagecache import PageCache
 from runbook.errors import ParseError, PlanError
 from runbook.model import Scenario, SourceLocation
+
+if TYPE_CHECKING:
+    from docutils import nodes
 
 __all__ = ["Guide", "Problem", "load_guide", "load_scenario", "parse_source"]
 
 SUFFIXES = (".rst", ".md")
 #: The MyST syntax extensions the guide's ``conf.py`` enables, so prose reads the same here.
 MYST_EXTENSIONS = ("colon_fence", "deflist", "fieldlist")
-_NAMES = "|".join(re.escape(name) for name in DIRECTIVES)
+#: The names of our directives (``directives.DIRECTIVES``), known here without docutils.
+DIRECTIVE_NAMES = ("scenario", "variable", "step", "verify", "legacy-scenario")
+_NAMES = "|".join(re.escape(name) for name in DIRECTIVE_NAMES)
 #: A cheap test for files worth parsing: an rST directive or a MyST fence of ours.
 _PREFILTER = re.compile(rf"(?:\.\.\s+(?:{_NAMES})::|[`:]{{3,}}\s*\{{(?:{_NAMES})\}})")
 #: docutils' and MyST's messages about one of our directives.
@@ -41,6 +47,8 @@ _OUR_DIRECTIVE_MESSAGE = re.compile(
 )
 _MYST_SUFFIX = re.compile(r" \[myst\.[a-z_]+\]$")
 _MYST_PREFIX = re.compile(rf"^'({_NAMES})': ")
+#: docutils' and MyST's messages about an include that could not be read.
+_FAILED_INCLUDE = re.compile(r'"include"')
 
 
 @dataclass(frozen=True)
@@ -51,14 +59,16 @@ class Guide:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_guide(docs_dir: Path) -> Guide:
+def load_guide(docs_dir: Path, *, cache: bool = False) -> Guide:
     """Every scenario of the guide under ``docs_dir``, in guide order.
 
     Guide order is document order by path, then position in the document. Duplicate
-    names across documents and ``requires`` naming no scenario are problems too.
+    names across documents and ``requires`` naming no scenario are problems too. With
+    ``cache``, unchanged pages come from the user's page cache (if it is usable).
     """
     if not docs_dir.is_dir():
         raise PlanError(f"{docs_dir}/ is not a directory (the guide's sources; see --docs)")
+    pages = PageCache.open(cache)
     scenarios: dict[str, Scenario] = {}
     problems: list[Problem] = []
     for path in _sources(docs_dir):
@@ -72,7 +82,7 @@ def load_guide(docs_dir: Path) -> Guide:
         if not _PREFILTER.search(text):
             continue
         docname = path.relative_to(docs_dir).with_suffix("").as_posix()
-        found, file_problems = parse_source(text, str(path), docname)
+        found, file_problems = _parse_page(text, path, docname, pages)
         problems.extend(file_problems)
         for scenario in found:
             first = scenarios.get(scenario.name)
@@ -92,28 +102,34 @@ def load_guide(docs_dir: Path) -> Guide:
 
 
 def load_scenario(
-    ref: str, docs_dir: Path = Path("docs"), scenarios_dir: Path = Path("scenarios")
+    ref: str,
+    docs_dir: Path = Path("docs"),
+    scenarios_dir: Path = Path("scenarios"),
+    *,
+    cache: bool = False,
 ) -> Scenario:
     """The scenario ``ref`` names: a guide scenario, a legacy file's name, or a file path.
 
     A path (``.rst``, ``.md`` or ``.scenario``) is read alone. A name is looked up in the
     guide, then as ``NAME.scenario`` under ``scenarios_dir``. Problems in what was read
     raise :class:`ParseError` listing them; an unknown name raises :class:`PlanError`.
+    With ``cache``, unchanged pages come from the user's page cache (if it is usable).
     """
     path = Path(ref)
     if path.suffix == ".scenario":
         return _legacy(path)
+    pages = PageCache.open(cache)
     if path.suffix in SUFFIXES:
-        return _scenario_of_file(path)
+        return _scenario_of_file(path, pages)
     declared_in = _declaring_pages(docs_dir, ref)
     if len(declared_in) == 1:
-        page = declared_in[0]
+        page, text = declared_in[0]
         docname = page.relative_to(docs_dir).with_suffix("").as_posix()
-        found, problems = parse_source(_read(page), str(page), docname)
+        found, problems = _parse_page(text, page, docname, pages)
         named = [scenario for scenario in found if scenario.name == ref]
         if named and not problems:
             return named[0]
-    guide = load_guide(docs_dir)
+    guide = load_guide(docs_dir, cache=cache)
     if ref in guide.scenarios:
         _refuse(guide.problems, f"{docs_dir}/")
         return guide.scenarios[ref]
@@ -131,13 +147,49 @@ def parse_source(
 
     Never raises for bad input: a parser failure is a problem at the file.
     """
+    scenarios, problems, _self_contained = _parse(text, path, docname)
+    return scenarios, problems
+
+
+def _parse_page(
+    text: str, path: Path, docname: str | None, pages: PageCache | None
+) -> tuple[list[Scenario], list[Problem]]:
+    """:func:`parse_source` of a page, kept in and taken from ``pages`` when there is one.
+
+    A page whose parse read other files, or tried to, is never kept: its scenarios depend
+    on more than its text, which is all the cache's key covers.
+    """
+    if pages is None:
+        return parse_source(text, str(path), docname)
+    cached = pages.get(str(path), docname, text)
+    if cached is not None:
+        return cached
+    scenarios, problems, self_contained = _parse(text, str(path), docname)
+    if self_contained:
+        pages.put(str(path), docname, text, (scenarios, problems))
+    return scenarios, problems
+
+
+def _parse(text: str, path: str, docname: str | None) -> tuple[list[Scenario], list[Problem], bool]:
+    """:func:`parse_source`, and whether its result depends on the text alone.
+
+    It does not when an include or a legacy scenario read a file (docutils' dependencies)
+    or failed to (its message; a legacy problem), or a legacy scenario's test script may
+    appear later: only files that were read are recorded, not those looked for.
+    """
+    from docutils import utils
+
+    from runbook.docutils_.collect import collect_scenarios
+    from runbook.docutils_.directives import directives_registered
+
     myst = path.endswith(".md")
     settings = copy.copy(_settings(myst))
     settings.runbook_problems = []
     settings.runbook_docname = docname
     settings.record_dependencies = utils.DependencyList()
     document = utils.new_document(path, settings)
-    document.reporter.attach_observer(_observer(settings.runbook_problems, path))
+    failed_includes: list[str] = []
+    document.reporter.attach_observer(_observer(settings.runbook_problems, path, failed_includes))
     try:
         with directives_registered():
             _parser(myst).parse(text, document)
@@ -152,7 +204,13 @@ def parse_source(
         )
         scenarios = []
     problems = sorted(settings.runbook_problems, key=lambda p: p.location.line or 0)
-    return scenarios, problems
+    self_contained = not (
+        settings.record_dependencies.list
+        or failed_includes
+        or any(scenario.origin == "legacy" for scenario in scenarios)
+        or any(problem.kind is RunbookWarning.LEGACY for problem in problems)
+    )
+    return scenarios, problems, self_contained
 
 
 def _legacy(path: Path) -> Scenario:
@@ -164,7 +222,7 @@ def _legacy(path: Path) -> Scenario:
         raise ParseError(str(error), SourceLocation(str(path))) from None
 
 
-def _declaring_pages(docs_dir: Path, name: str) -> list[Path]:
+def _declaring_pages(docs_dir: Path, name: str) -> list[tuple[Path, str]]:
     """The guide's pages whose text declares scenario ``name``, found without parsing.
 
     Parsing one page instead of the whole guide keeps ``runbook plan NAME`` and
@@ -180,15 +238,16 @@ def _declaring_pages(docs_dir: Path, name: str) -> list[Path]:
     pages = []
     for path in _sources(docs_dir):
         try:
-            if declaration.search(_read(path)):
-                pages.append(path)
+            text = _read(path)
         except ParseError:
             return []
+        if declaration.search(text):
+            pages.append((path, text))
     return pages
 
 
-def _scenario_of_file(path: Path) -> Scenario:
-    found, problems = parse_source(_read(path), str(path))
+def _scenario_of_file(path: Path, pages: PageCache | None) -> Scenario:
+    found, problems = _parse_page(_read(path), path, None, pages)
     _refuse(problems, str(path))
     if len(found) != 1:
         names = ", ".join(scenario.name for scenario in found) or "none"
@@ -270,11 +329,17 @@ def _cycle_from(start: str, by_name: dict[str, Scenario]) -> list[str] | None:
     return None
 
 
-def _observer(problems: list[Problem], path: str) -> Any:
-    """Keep docutils' and MyST's messages about our directives as syntax problems."""
+def _observer(problems: list[Problem], path: str, failed_includes: list[str]) -> Any:
+    """Keep docutils' and MyST's messages about our directives as syntax problems.
+
+    Messages about an include that failed go to ``failed_includes``: they are not ours to
+    report, but they mean the page's parse depends on a file that is not there (yet).
+    """
 
     def observe(message: nodes.system_message) -> None:
         text = " ".join(message[0].astext().split()) if len(message) else ""
+        if _FAILED_INCLUDE.search(text):
+            failed_includes.append(text)
         if message["level"] >= 2 and _OUR_DIRECTIVE_MESSAGE.match(text):
             problems.append(
                 Problem(
@@ -312,6 +377,8 @@ def _parser(myst: bool) -> Any:
 
 @functools.cache
 def _settings(myst: bool) -> Any:
+    from docutils import frontend
+
     settings = frontend.get_default_settings(_parser(myst))
     settings.report_level = 5
     settings.halt_level = 5

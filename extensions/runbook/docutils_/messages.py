@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-
-from docutils import nodes
+from typing import TYPE_CHECKING
 
 from runbook.model.location import SourceLocation
+
+if TYPE_CHECKING:  # imported lazily: a cached page is read without docutils
+    from docutils import nodes
 
 
 class RunbookWarning(Enum):
