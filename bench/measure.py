@@ -84,11 +84,15 @@ def timed(
 
 
 def isolated(
-    argv: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None, timeout: float = 900
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 900,
 ) -> Sample:
     """Like :func:`timed`, measured by ``bench/child.py`` so the harness's size stays out."""
     report = Path(os.environ.get("TMPDIR", "/tmp")) / f"rb-bench-{os.getpid()}.json"
-    sample = timed([sys.executable, CHILD, report, *argv], cwd=cwd, timeout=timeout)
+    sample = timed([sys.executable, CHILD, report, *argv], cwd=cwd, env=env, timeout=timeout)
     measured = json.loads(report.read_text()) if sample.ok else None
     report.unlink(missing_ok=True)
     if measured is None:

@@ -182,20 +182,23 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         lambda v: v < 30,
     )
     startup = figures.get("startup") or {}
+    # The goals hold for a filled page cache (the figure's own numbers); cold is shown too.
+    cold = startup.get("cold") or {}
+    cold_wall, cold_rss = _median(cold.get("wall")), _median(cold.get("max_rss_mb"))
     _goal(
         goals,
         "5-time",
-        "`runbook plan` under 0.3 s",
+        "`runbook plan` under 0.3 s (page cache filled)",
         _median(startup.get("wall")),
-        lambda v: f"{v:.2f} s",
+        lambda v: f"{v:.2f} s" + (f" (cold: {cold_wall:.2f} s)" if cold_wall else ""),
         lambda v: v < 0.3,
     )
     _goal(
         goals,
         "5-memory",
-        "`runbook plan` under 60 MB",
+        "`runbook plan` under 60 MB (page cache filled)",
         _median(startup.get("max_rss_mb")),
-        lambda v: f"{v:.0f} MB",
+        lambda v: f"{v:.0f} MB" + (f" (cold: {cold_rss:.0f} MB)" if cold_rss else ""),
         lambda v: v < 60,
     )
     return goals
@@ -215,6 +218,10 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return [*lines, ""]
+
+
+def _startup_cells(entry: dict[str, Any]) -> list[str]:
+    return [_spread(entry["wall"], 1, 2), _spread(entry["max_rss_mb"], 1, 0)]
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -336,15 +343,19 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _table(header, rows)
     startup = figures.get("startup")
     if startup:
+        header, rows = ["wall (s)", "peak memory (MB)"], [_startup_cells(startup)]
+        if "cold" in startup:  # results from before the page cache have one row
+            header = ["page cache", *header]
+            rows = [
+                ["cold (emptied before each run)", *_startup_cells(startup["cold"])],
+                ["warm (filled)", *_startup_cells(startup)],
+            ]
         lines += [
             "### Start-up (figure 5)" + when("startup"),
             "",
-            f"`{startup['command']}`, {startup['runs']} runs.",
+            f"`{startup['command']}`, {startup['runs']} runs each.",
             "",
-            *_table(
-                ["wall (s)", "peak memory (MB)"],
-                [[_spread(startup["wall"], 1, 2), _spread(startup["max_rss_mb"], 1, 0)]],
-            ),
+            *_table(header, rows),
         ]
     goals = results.get("goals") or evaluate(results)
     verdicts = {True: "met", False: "**missed**", None: "not measured"}

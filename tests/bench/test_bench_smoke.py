@@ -97,11 +97,12 @@ def test_build_figure_times_every_case_and_reads_the_environment(smoke) -> None:
         assert projects[half]["failures"] == [] and well_formed(projects[half]["builds"]["full_j1"])
 
 
-def test_startup_figure_has_time_and_memory(smoke) -> None:
+def test_startup_figure_has_time_and_memory_with_the_page_cache_cold_and_warm(smoke) -> None:
     startup = smoke[0]["figures"]["startup"]
     assert startup["command"].startswith("runbook plan ")
-    assert well_formed(startup["wall"]) and well_formed(startup["max_rss_mb"])
-    assert startup["max_rss_mb"]["median"] > 1
+    for entry in (startup, startup["cold"]):  # the figure's own numbers are the warm ones
+        assert well_formed(entry["wall"]) and well_formed(entry["max_rss_mb"])
+        assert entry["max_rss_mb"]["median"] > 1
 
 
 def test_goals_are_evaluated_and_the_tables_render(smoke) -> None:
