@@ -55,3 +55,50 @@ def test_renaming_a_scenario_title_updates_pages_that_link_to_it(build, make_app
     out = Path(app.outdir)
     assert "Core cluster" in (out / "galera.html").read_text()  # its requires link
     assert "Core cluster" in (out / "order.html").read_text()  # the deployment order
+
+
+def _written_docs(app) -> set[str]:
+    """The documents the last build wrote, from its status output."""
+    status = strip_colors(app._status.getvalue())
+    build = status.rpartition("updating environment")[2]
+    writing = [line for line in build.splitlines() if "writing output" in line]
+    return set(re.findall(r"\]\s+(\S+)", "\n".join(writing)))
+
+
+def test_editing_prose_beside_a_scenario_writes_no_page_that_shows_it(build, make_app, tmp_path):
+    build("rst")
+    page = tmp_path / "rst" / "base.rst"
+    page.write_text(page.read_text().replace("every other scenario", "all scenarios"))
+    app = make_app("html", srcdir=tmp_path / "rst")
+    app.build()
+    written = _written_docs(app)
+    assert "base" in written
+    # galera links to base (its requires) and order lists it: neither shows the prose.
+    assert not written & {"galera", "order"}
+
+
+def test_changing_requires_updates_the_deployment_order(build, make_app, tmp_path):
+    build("rst")
+    out = Path(tmp_path / "rst" / "_build" / "html")
+    assert "after base" in (out / "order.html").read_text()
+    page = tmp_path / "rst" / "galera.rst"
+    page.write_text(page.read_text().replace("   :requires: base\n", ""))
+    app = make_app("html", srcdir=tmp_path / "rst")
+    app.build()
+    assert _read_docs(app) == ["galera"]
+    assert "order" in _written_docs(app)
+    assert "after base" not in (Path(app.outdir) / "order.html").read_text()
+
+
+def test_removing_a_page_with_a_scenario_updates_the_deployment_order(build, make_app, tmp_path):
+    build("rst")
+    src = tmp_path / "rst"
+    (src / "base.rst").unlink()
+    index = src / "index.rst"
+    index.write_text(
+        index.read_text().replace("   base\n", "").replace(" or :scenario:`the base <base>`", "")
+    )
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert "order" in _written_docs(app)
+    assert "Base cluster" not in (Path(app.outdir) / "order.html").read_text()

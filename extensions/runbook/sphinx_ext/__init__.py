@@ -25,6 +25,7 @@ from runbook.sphinx_ext.order import (
     DeploymentOrder,
     deployment_order_node,
     fill_deployment_order,
+    note_guide,
     note_reread,
     pages_to_rewrite,
 )
@@ -61,6 +62,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("deployment-order", DeploymentOrder)
     app.add_directive("runbook-toctree", PartToctree)
     app.connect("doctree-resolved", fill_deployment_order)
+    app.connect("env-get-outdated", note_guide)
     app.connect("env-before-read-docs", note_reread)
     app.connect("env-get-updated", pages_to_rewrite)
     app.connect("config-inited", _add_static_path)

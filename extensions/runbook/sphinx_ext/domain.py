@@ -62,10 +62,10 @@ class RunbookDomain(Domain):
 
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)
-        # The pages being re-read in this build and the scenario names they held before;
-        # not environment data: they only decide which other pages to write again.
+        # The pages being re-read in this build and what the guide showed of its scenarios
+        # before; not environment data: they only decide which other pages to write again.
         self.reread_docs: set[str] = set()
-        self.reread_names: set[str] = set()
+        self.visible_before: dict[str, tuple[object, ...]] = {}
 
     @property
     def documents(self) -> dict[str, list[Scenario]]:

@@ -1,14 +1,16 @@
 """``.. deployment-order::``: which scenario needs which, as a graph and an ordered list.
 
 The directive leaves a placeholder that is filled when the page is written, from the whole
-guide's scenarios in the domain (the pattern of ``todolist`` in sphinx.ext.todo). When a
-page with scenarios is re-read, the pages holding the directive, and the pages that refer
-to those scenarios, are written again so that their links and titles stay current.
+guide's scenarios in the domain (the pattern of ``todolist`` in sphinx.ext.todo). When what
+other pages show of a scenario changes (its page, title, requires or step titles, or the
+guide's order), the pages holding the directive, and the pages that refer to that
+scenario, are written again so that their links and titles stay current. A page that is
+re-read without such a change (touched, or prose edited) costs no other page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -126,23 +128,43 @@ def _order_item(builder: object, docname: str, scenario: Scenario) -> nodes.list
     return nodes.list_item("", paragraph)
 
 
-def _scenario_names(env: BuildEnvironment, docnames: Iterable[str]) -> set[str]:
-    documents = _domain(env).documents
-    return {scenario.name for docname in docnames for scenario in documents.get(docname, ())}
+def _visible(domain: RunbookDomain) -> dict[str, tuple[object, ...]]:
+    """What other pages show of each scenario, in guide order.
+
+    Links show the page, title and step titles (anchors follow from the name and step
+    count); the deployment order also shows ``requires`` and the order itself.
+    """
+    return {
+        name: (
+            scenario.docname,
+            scenario.title,
+            scenario.requires,
+            tuple(step.title for step in scenario.steps),
+        )
+        for name, scenario in domain.scenarios().items()
+    }
+
+
+def note_guide(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Remember what the guide shows of its scenarios before any page is purged or re-read."""
+    _domain(env).visible_before = _visible(_domain(env))
+    return []
 
 
 def note_reread(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Remember, before the pages are purged, which scenarios they held."""
-    domain = _domain(env)
-    domain.reread_docs = set(docnames)
-    domain.reread_names = _scenario_names(env, docnames)
+    """Remember which pages this build reads; they are written anyway."""
+    _domain(env).reread_docs = set(docnames)
 
 
 def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Pages to write again because scenarios they show or link to were re-read."""
+    """Pages to write again because what they show of other pages' scenarios changed."""
     domain = _domain(env)
-    names = domain.reread_names | _scenario_names(env, domain.reread_docs)
-    if not names:
+    before = domain.visible_before
+    after = _visible(domain)
+    if list(before.items()) == list(after.items()):
         return []
+    names = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     referring = {doc for doc, refs in domain.references.items() if refs & names}
     return sorted((domain.order_pages | referring) - domain.reread_docs)
