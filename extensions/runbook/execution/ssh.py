@@ -1,11 +1,12 @@
 """The SSH transport: one Fabric/paramiko connection per host, channels driven directly.
 
-The only module that imports fabric and paramiko. Each command is a new channel on the
-host's one connection: ``exec`` of ``bash -s``, the script written to its standard input,
-then standard output and error read until the exit status arrives. Driving the channel
-(rather than ``Connection.run``) avoids Invoke's input-polling threads and sleeps, and
-``TCP_NODELAY`` stops each small request from waiting on the peer's delayed ACK; together
-they bring a command's cost close to a multiplexed OpenSSH connection's (see bench/).
+The only module that imports fabric and paramiko. Each command is a channel of its own on
+the host's one connection, running ``bash -s``: the script is written to its standard
+input, then standard output and error are read until end-of-file and the exit status.
+Driving the channel (rather than ``Connection.run``) avoids Invoke's input-polling threads
+and sleeps, and ``TCP_NODELAY`` stops each small request from waiting on the peer's
+delayed ACK. Channels for ``bash -s`` are started ahead of need (:mod:`spares`), so a
+command waits for one round trip, not three (see bench/ and docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from fabric import Connection
 from runbook.execution.connect import ConnectOptions
 from runbook.execution.errors import ConnectError, HostKeyError
 from runbook.execution.results import CommandResult
+from runbook.execution.shell import BASH
+from runbook.execution.spares import SparePool
 from runbook.plan.model import Host
 
 _known_hosts_lock = threading.Lock()
@@ -32,6 +35,11 @@ _known_hosts_lock = threading.Lock()
 #: Run first in the session's own shell: its pid is the session's process group, which
 #: :meth:`SSHTransport._stop` kills; the runner's command then replaces that shell.
 REPORT_PGID = "echo $$"
+#: Sessions per host kept running ``bash -s`` ahead of need (see spares.py). Two, because
+#: a replacement takes two round trips to get ready and a command now takes one.
+SPARES = 2
+#: After a command's exit status, how long its output may stay quiet before end-of-file.
+OUTPUT_GRACE = 1.0
 KILL_GRACE = 2.0
 KILL_GROUP = (
     "kill -TERM -- -{pgid} 2>/dev/null || exit 0; "
@@ -88,6 +96,9 @@ class SSHTransport:
         self._aborted = threading.Event()
         self._running: set[_Running] = set()
         self._lock = threading.Lock()
+        self._spares: SparePool[paramiko.Channel] = SparePool(
+            self._start_spare, self._spare_usable, SPARES, f"spares-{self.host}"
+        )
 
     def open(self) -> None:
         """Connect, retrying with backoff while the failure may pass (refused, timed out).
@@ -168,6 +179,7 @@ class SSHTransport:
         for fresh in (False, True):
             transport = self._transport
             if fresh or transport is None or not transport.is_active():
+                self._spares.discard()
                 if self._connection is not None:
                     self._connection.close()
                 self._connection = self._transport = None
@@ -181,23 +193,55 @@ class SSHTransport:
                     raise ConnectError(f"{self.host}: cannot start a command: {error}") from None
         raise AssertionError("unreachable")
 
+    def _start_spare(self) -> paramiko.Channel | None:
+        """A session already running ``bash -s``, waiting for its script; None if down."""
+        transport = self._transport
+        if transport is None or not transport.is_active() or self._aborted.is_set():
+            return None
+        channel = transport.open_session(timeout=self._options.timeout)
+        try:
+            channel.exec_command(f"{REPORT_PGID}; exec {BASH}")
+        except BaseException:
+            channel.close()
+            raise
+        return channel
+
+    def _spare_usable(self, channel: paramiko.Channel) -> bool:
+        """Made on the current, live connection, and its shell has not gone away since."""
+        transport = self._transport
+        return (
+            transport is not None
+            and channel.get_transport() is transport
+            and transport.is_active()
+            and not channel.closed
+            and not channel.eof_received
+            and not channel.exit_status_ready()
+        )
+
     def run(self, command: str, stdin: bytes = b"", timeout: float | None = None) -> CommandResult:
         started = time.monotonic()
         if self._aborted.is_set():
             return CommandResult(-1, b"", b"connection closed\n", 0.0)
-        try:
-            channel = self._session()
-        except ConnectError as error:
-            text = str(error)
-            return CommandResult(
-                -1, b"", f"{text}\n".encode(), time.monotonic() - started, text, True
-            )
+        channel = self._spares.take(self._options.timeout) if command == BASH else None
+        ready = channel is not None
+        if channel is None:
+            try:
+                channel = self._session()
+            except ConnectError as error:
+                text = str(error)
+                return CommandResult(
+                    -1, b"", f"{text}\n".encode(), time.monotonic() - started, text, True
+                )
         with channel:
             command_run = _Running(channel)
             with self._lock:
                 self._running.add(command_run)
             try:
-                return self._drive(command_run, command, stdin, started, timeout)
+                if not ready:
+                    channel.exec_command(f"{REPORT_PGID}; exec {command}")
+                return self._drive(command_run, stdin, started, timeout)
+            except (paramiko.SSHException, OSError, EOFError) as error:
+                return self._lost(bytearray(), bytearray(), started, error)
             finally:
                 with self._lock:
                     self._running.discard(command_run)
@@ -205,7 +249,6 @@ class SSHTransport:
     def _drive(
         self,
         running: _Running,
-        command: str,
         stdin: bytes,
         started: float,
         timeout: float | None,
@@ -213,33 +256,48 @@ class SSHTransport:
         channel = running.channel
         stdout, stderr = bytearray(), bytearray()
         deadline = started + timeout if timeout is not None else None
+        quiet_since: float | None = None
         try:
-            channel.exec_command(f"{REPORT_PGID}; exec {command}")
             if stdin:
                 channel.sendall(stdin)
             channel.shutdown_write()
             while True:
                 while channel.recv_ready():
                     stdout += channel.recv(65536)
+                    quiet_since = None
                     if running.pgid is None and b"\n" in stdout:
                         head, _, rest = bytes(stdout).partition(b"\n")
                         running.pgid = int(head) if head.isdigit() else 0
                         stdout = bytearray(rest)
                 while channel.recv_stderr_ready():
                     stderr += channel.recv_stderr(65536)
-                if channel.exit_status_ready() or channel.closed:
-                    if not (channel.recv_ready() or channel.recv_stderr_ready()):
-                        break
+                    quiet_since = None
+                if channel.recv_ready() or channel.recv_stderr_ready():
                     continue
+                if channel.closed or (channel.eof_received and channel.exit_status_ready()):
+                    break
+                now = time.monotonic()
                 wait = 1.0
+                if channel.exit_status_ready():
+                    # sshd reports the status when it reaps the command, which can be
+                    # before it has forwarded all its output: the output is complete at
+                    # end-of-file. A background process still holding the output open
+                    # delays that forever, so a quiet moment after the status ends it too.
+                    quiet_since = quiet_since or now
+                    if now - quiet_since >= OUTPUT_GRACE:
+                        break
+                    wait = OUTPUT_GRACE - (now - quiet_since)
                 if deadline is not None:
-                    wait = deadline - time.monotonic()
-                    if wait <= 0:
+                    if deadline <= now:
                         self._stop(running)
                         stderr += f"\ntimed out after {timeout:g}s\n".encode()
                         return CommandResult(-1, bytes(stdout), bytes(stderr), timeout or 0.0)
-                    wait = min(wait, 1.0)
-                select.select([channel], [], [], wait)
+                    wait = min(wait, deadline - now)
+                if channel.eof_received:
+                    # All output is in; only the status is missing, and it wakes no select.
+                    channel.status_event.wait(wait)
+                else:
+                    select.select([channel], [], [], wait)
         except (paramiko.SSHException, OSError, EOFError) as error:
             return self._lost(stdout, stderr, started, error)
         # paramiko reports -1 for a channel closed without an exit status.
@@ -286,6 +344,7 @@ class SSHTransport:
 
     def close(self) -> None:
         self.abort()
+        self._spares.close()
         if self._transport is not None:
             self._transport.close()
         if self._connection is not None:

@@ -1,0 +1,104 @@
+"""The SSH transport on its own, against a real node's sshd: output, ready sessions, ends."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from runbook.execution.connect import ConnectOptions
+from runbook.execution.shell import BASH, script_text
+from runbook.execution.ssh import SPARES, SSHTransport
+from runbook.plan.inventory import load_inventory
+
+pytestmark = pytest.mark.testbed
+
+NODE = "node3"
+#: The idle ready sessions: sshd started ``echo $$; exec bash -s`` and bash waits for input.
+COUNT_IDLE = "pgrep -c -x -f 'bash -s' || true"
+
+
+@pytest.fixture
+def transport(testbed) -> Iterator[SSHTransport]:
+    host = load_inventory(testbed.inventory_path).host(NODE)
+    opened = SSHTransport(host, ConnectOptions())
+    opened.open()
+    yield opened
+    opened.close()
+
+
+def run(transport: SSHTransport, body: str, timeout: float | None = None):
+    return transport.run(BASH, script_text({}, body), timeout)
+
+
+def idle_sessions(testbed) -> int:
+    result = testbed.ssh(NODE, COUNT_IDLE)
+    return int(result.stdout.strip() or 0)
+
+
+def wait_for(condition, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.1)
+
+
+def test_every_byte_of_output_arrives_even_when_the_status_comes_first(transport) -> None:
+    """sshd may report the exit status before it has forwarded the last output.
+
+    Ending a command at its status used to cut large outputs short and lose standard
+    error now and then (one or two commands in a hundred), so hundreds of commands of every size
+    are compared byte for byte.
+    """
+    sizes = [0, 1, 4096, 65536, 70001, 300000]
+    for number in range(300):
+        size = sizes[number % len(sizes)]
+        body = f"head -c {size} /dev/zero | tr '\\0' x; echo; echo 'err {number}' >&2"
+        result = run(transport, f"{body}; exit {number % 5}")
+        assert result.exit_status == number % 5
+        assert result.stdout == b"x" * size + b"\n", f"command {number}: {len(result.stdout)} bytes"
+        assert result.stderr == f"err {number}\n".encode(), f"command {number}"
+
+
+def test_sessions_wait_ready_for_the_next_commands_and_go_when_the_transport_closes(
+    testbed, transport
+) -> None:
+    assert run(transport, "true").exit_status == 0
+    wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
+    for number in range(10):
+        assert run(transport, f"echo {number}").stdout == f"{number}\n".encode()
+    transport.close()
+    wait_for(lambda: idle_sessions(testbed) == 0, "the ready sessions are gone")
+
+
+def test_a_ready_session_that_died_is_never_used(testbed, transport) -> None:
+    assert run(transport, "true").exit_status == 0
+    wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
+    testbed.ssh(NODE, "pkill -KILL -x -f 'bash -s'")
+    for number in range(5):
+        result = run(transport, f"echo {number}")
+        assert (result.exit_status, result.stdout) == (0, f"{number}\n".encode())
+
+
+def test_a_timed_out_command_from_a_ready_session_is_killed_with_its_children(
+    testbed, transport
+) -> None:
+    assert run(transport, "true").exit_status == 0
+    wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
+    result = run(transport, "sleep 301 & sleep 302", timeout=1.0)
+    assert result.exit_status == -1
+    assert b"timed out after 1s" in result.stderr
+    wait_for(
+        lambda: testbed.ssh(NODE, "pgrep -f 'sleep 30[12]'").returncode == 1,
+        "the command and its background child are gone",
+    )
+
+
+def test_a_background_process_holding_the_output_does_not_hold_the_command(
+    testbed, transport
+) -> None:
+    result = run(transport, "sleep 30 & echo started")
+    assert (result.exit_status, result.stdout) == (0, b"started\n")
+    assert result.duration < 20, "the command waited for its background child"
+    testbed.ssh(NODE, "pkill -x -f 'sleep 30'")
