@@ -102,3 +102,15 @@ def test_removing_a_page_with_a_scenario_updates_the_deployment_order(build, mak
     app.build()
     assert "order" in _written_docs(app)
     assert "Base cluster" not in (Path(app.outdir) / "order.html").read_text()
+
+
+def test_theme_templates_compiled_once_are_reused_by_the_next_build(build, make_app, tmp_path):
+    first = build("rst")
+    cache = Path(first.doctreedir) / "jinja2"
+    compiled = {path: path.stat().st_mtime_ns for path in cache.glob("*.cache")}
+    assert compiled
+    pages = _pages(first)
+    again = make_app("html", srcdir=tmp_path / "rst", freshenv=True)
+    again.build()
+    assert _pages(again) == pages
+    assert {path: path.stat().st_mtime_ns for path in cache.glob("*.cache")} == compiled

@@ -20,7 +20,7 @@ from runbook.sphinx_ext.builders import setup_builders
 from runbook.sphinx_ext.command_reference import CommandReference
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
 from runbook.sphinx_ext.executed import ExecutedResults
-from runbook.sphinx_ext.html import StepPermalinks
+from runbook.sphinx_ext.html import StepPermalinks, cache_templates
 from runbook.sphinx_ext.order import (
     DeploymentOrder,
     deployment_order_node,
@@ -66,6 +66,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-before-read-docs", note_reread)
     app.connect("env-get-updated", pages_to_rewrite)
     app.connect("config-inited", _add_static_path)
+    app.connect("builder-inited", cache_templates)
     app.add_css_file("runbook.css")
     setup_builders(app)
     return {
