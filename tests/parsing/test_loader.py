@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runbook.docutils_.loader import load_guide, load_scenario
+from runbook.docutils_.loader import _without_code_fences, load_guide, load_scenario
 from runbook.errors import ParseError, PlanError
 
 from .helpers import GOLDEN, problem_lines
@@ -245,3 +245,35 @@ def test_the_fast_path_imports_neither_sphinx_nor_fabric(tmp_path: Path) -> None
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_name_shown_in_examples_on_other_pages_still_parses_only_those_pages(
+    guide: Path,
+) -> None:
+    """Examples in code (fenced in MyST, literal in rST) look like declarations to the
+    quick text search; the candidate pages are parsed instead of the whole guide, so a
+    problem on an unrelated page (which reading the whole guide would report) stays
+    out of the way."""
+    _write(
+        guide,
+        {
+            "bad.rst": ".. scenario:: bad\n   :nodes: many\n",
+            "howto.md": "# How to\n\n````md\n:::{scenario} galera\n:::\n````\n",
+            "howto2.rst": "How\n===\n\n.. code-block:: rst\n\n   .. scenario:: galera\n",
+        },
+    )
+    assert load_scenario("galera", docs_dir=guide) == load_guide(guide).scenarios["galera"]
+
+
+def test_markdown_code_fences_are_left_out_of_the_declaration_search() -> None:
+    text = (
+        "```{scenario} real\n```\n"
+        "````md\n```{scenario} shown\n```\n````\n"
+        "~~~\n:::{scenario} tilde\n:::\n~~~\n"
+        "::::{scenario} after\n"
+    )
+    assert _without_code_fences(text).splitlines() == [
+        "```{scenario} real",
+        "```",
+        "::::{scenario} after",
+    ]

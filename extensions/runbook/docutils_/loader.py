@@ -121,14 +121,9 @@ def load_scenario(
     pages = PageCache.open(cache)
     if path.suffix in SUFFIXES:
         return _scenario_of_file(path, pages)
-    declared_in = _declaring_pages(docs_dir, ref)
-    if len(declared_in) == 1:
-        page, text = declared_in[0]
-        docname = page.relative_to(docs_dir).with_suffix("").as_posix()
-        found, problems = _parse_page(text, page, docname, pages)
-        named = [scenario for scenario in found if scenario.name == ref]
-        if named and not problems:
-            return named[0]
+    declared = _declared_in_few_pages(docs_dir, ref, pages)
+    if declared is not None:
+        return declared
     guide = load_guide(docs_dir, cache=cache)
     if ref in guide.scenarios:
         _refuse(guide.problems, f"{docs_dir}/")
@@ -222,6 +217,31 @@ def _legacy(path: Path) -> Scenario:
         raise ParseError(str(error), SourceLocation(str(path))) from None
 
 
+#: More pages than this that seem to declare a name: reading the whole guide is as quick.
+FEW_PAGES = 4
+
+
+def _declared_in_few_pages(docs_dir: Path, name: str, pages: PageCache | None) -> Scenario | None:
+    """Scenario ``name`` from the few pages whose text seems to declare it, or ``None``.
+
+    A page can seem to declare a name it only shows, in an example inside a code block
+    (the authoring reference does), so each candidate is parsed. ``None`` (read the whole
+    guide, which reports why) unless exactly one page really declares it, without problems.
+    """
+    candidates = _declaring_pages(docs_dir, name)
+    if not candidates or len(candidates) > FEW_PAGES:
+        return None
+    named: list[Scenario] = []
+    for page, text in candidates:
+        docname = page.relative_to(docs_dir).with_suffix("").as_posix()
+        found, problems = _parse_page(text, page, docname, pages)
+        here = [scenario for scenario in found if scenario.name == name]
+        if here and problems:
+            return None
+        named.extend(here)
+    return named[0] if len(named) == 1 else None
+
+
 def _declaring_pages(docs_dir: Path, name: str) -> list[tuple[Path, str]]:
     """The guide's pages whose text declares scenario ``name``, found without parsing.
 
@@ -241,9 +261,44 @@ def _declaring_pages(docs_dir: Path, name: str) -> list[tuple[Path, str]]:
             text = _read(path)
         except ParseError:
             return []
-        if declaration.search(text):
+        searched = _without_code_fences(text) if path.suffix == ".md" else text
+        if declaration.search(searched):
             pages.append((path, text))
     return pages
+
+
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[ \t]*(.*)$")
+
+
+def _without_code_fences(markdown: str) -> str:
+    """The Markdown text without its fenced code blocks (directives' fences are kept).
+
+    Examples of scenario blocks shown in code fences then do not look like declarations.
+    Only a pre-filter: the page found is parsed all the same.
+    """
+    kept: list[str] = []
+    directives: list[str] = []
+    code: str | None = None
+    for line in markdown.splitlines():
+        fence = _FENCE.match(line)
+        marker, info = (fence.group(1), fence.group(2).strip()) if fence else ("", "")
+        if code is not None:
+            if _closes(marker, info, code):
+                code = None
+            continue
+        if fence and directives and _closes(marker, info, directives[-1]):
+            directives.pop()
+        elif fence and info.startswith("{"):
+            directives.append(marker)
+        elif fence:
+            code = marker
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _closes(marker: str, info: str, opening: str) -> bool:
+    return not info and marker[:1] == opening[0] and len(marker) >= len(opening)
 
 
 def _scenario_of_file(path: Path, pages: PageCache | None) -> Scenario:
