@@ -211,3 +211,74 @@ def test_step_mode_asks_before_each_step(workdir, tmp_path) -> None:
     assert result.stderr.count("[r]un, [s]kip, [q]uit, s[h]ow?") == 4
     assert 'echo x >> "$workdir/runs"' in result.stderr
     assert "stopped at demo/3" in result.stdout
+
+
+REGISTERING = """
+.. scenario:: reg
+   :title: Registered values across runs
+
+.. variable:: workdir
+
+   Where the steps write.
+
+.. step:: Make a token
+   :target: local
+   :register: token{sensitive}
+
+   echo "token-$$"
+
+.. step:: Wait for permission
+   :target: local
+
+   test -e "$workdir/allowed"
+
+.. step:: Use the token
+   :target: local
+
+   printf %s "$token" > "$workdir/used"
+"""
+
+
+def run_registering(tmp_path: Path, workdir: Path, *extra: str, sensitive: bool = False) -> int:
+    source = tmp_path / "reg.rst"
+    source.write_text(REGISTERING.format(sensitive="\n   :sensitive:" if sensitive else ""))
+    inventory = str(DATA / "inventory.yml")
+    return main(["run", str(source), "-i", inventory, "-e", f"workdir={workdir}", *extra])
+
+
+def test_a_resumed_run_still_has_the_values_registered_before_it_stopped(tmp_path, workdir) -> None:
+    workdir.mkdir(parents=True)
+    assert run_registering(tmp_path, workdir) == 1
+    (workdir / "allowed").touch()
+    assert run_registering(tmp_path, workdir, "--resume") == 0
+    assert re.fullmatch(r"token-\d+", (workdir / "used").read_text())
+    kept = next((tmp_path / "state" / "registered").iterdir())
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert json.loads(kept.read_text())["first"] == {"token": (workdir / "used").read_text()}
+
+
+def test_a_sensitive_value_is_never_kept_so_a_resume_that_needs_it_is_refused(
+    tmp_path, workdir, capsys
+) -> None:
+    workdir.mkdir(parents=True)
+    assert run_registering(tmp_path, workdir, sensitive=True) == 1
+    kept = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    token = re.search(rb"token-\d+", kept)
+    assert token is None, "the sensitive value was written somewhere under the test's tree"
+    (workdir / "allowed").touch()
+    assert run_registering(tmp_path, workdir, "--resume", sensitive=True) == 3
+    error = capsys.readouterr().err
+    assert "step reg/1 registers 'token', which later steps use" in error
+    assert "its step is :sensitive:" in error and "--from 1" in error
+    assert not (workdir / "used").exists()
+    assert run_registering(tmp_path, workdir, "--from", "1", sensitive=True) == 0
+    assert (workdir / "used").read_text().startswith("token-")
+
+
+def test_a_later_run_uses_the_value_of_this_run_not_of_the_last(tmp_path, workdir) -> None:
+    workdir.mkdir(parents=True)
+    (workdir / "allowed").touch()
+    assert run_registering(tmp_path, workdir) == 0
+    first = (workdir / "used").read_text()
+    assert run_registering(tmp_path, workdir) == 0
+    assert (workdir / "used").read_text() != first

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from runbook.execution.events import EventBus
+    from runbook.execution.registered import RegisteredValues
     from runbook.model import Scenario
     from runbook.plan.model import Plan, PlannedStep
 
@@ -248,6 +249,7 @@ def _dry_run(args: argparse.Namespace, plan: Plan) -> int:
 def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
     from runbook.execution.fingerprint import inventory_key
     from runbook.execution.lock import RunLock
+    from runbook.execution.registered import RegisteredValues
     from runbook.execution.runner import new_run_id
     from runbook.execution.signals import stop_on_signals
     from runbook.execution.statedir import RunFiles, default_state_dir
@@ -263,6 +265,9 @@ def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
         )
         return 0
     _environment_check(plan, steps)
+    registered = RegisteredValues.load(files.registered, keep=not args.check)
+    if not args.check:
+        _refuse_missing_values(plan, steps, registered)
     run_id = new_run_id()
     with stop_on_signals():
         bus = _bus(args, plan, files, run_id, out)
@@ -270,7 +275,7 @@ def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
         if lock is not None:
             lock.acquire()
         try:
-            return _connected(args, plan, steps, verified, bus, run_id)
+            return _connected(args, plan, steps, verified, registered, bus, run_id)
         finally:
             if lock is not None:
                 lock.release()
@@ -281,6 +286,7 @@ def _connected(
     plan: Plan,
     steps: tuple[PlannedStep, ...],
     verified: dict[str, frozenset[str]],
+    registered: RegisteredValues,
     bus: EventBus,
     run_id: str,
 ) -> int:
@@ -312,6 +318,7 @@ def _connected(
                 decide=_asker(plan) if args.step else None,
                 run_id=run_id,
                 verified=verified,
+                registered=registered,
             )
             finished = runner.run(steps)
         finally:
@@ -319,6 +326,22 @@ def _connected(
     finally:
         close_all(transports.values())
     return EXIT_BY_STATUS[finished.status]
+
+
+def _refuse_missing_values(
+    plan: Plan, steps: tuple[PlannedStep, ...], registered: RegisteredValues
+) -> None:
+    """Refuse before connecting when a step would run without a value it uses."""
+    from runbook.execution.errors import RefusedError
+    from runbook.execution.registered import missing_values
+
+    chosen = {planned.step.id for planned in steps}
+    ids = [planned.step.id for planned in plan.steps]
+    last = max(ids.index(step_id) for step_id in chosen)
+    skipped = [planned for planned in plan.steps[:last] if planned.step.id not in chosen]
+    reasons = missing_values(skipped, steps, registered)
+    if reasons:
+        raise RefusedError(f"{plan.scenario.name}: " + "; ".join(reasons))
 
 
 def _select_all(args: argparse.Namespace, plan: Plan):

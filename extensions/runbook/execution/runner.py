@@ -26,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Literal
 
 from runbook.execution import copying
@@ -53,6 +52,7 @@ from runbook.execution.fingerprint import (
 from runbook.execution.hostfacts import TIMEOUT as FACTS_TIMEOUT
 from runbook.execution.hostfacts import facts_command, parse_facts
 from runbook.execution.packages import installed_packages
+from runbook.execution.registered import RegisteredValues
 from runbook.execution.results import CommandResult, HostOutcome, HostStatus, Phase
 from runbook.execution.shell import BASH, script_text
 from runbook.execution.transport import Transport
@@ -93,24 +93,6 @@ def hosts_needed(plan: Plan, steps: Sequence[PlannedStep]) -> tuple[str, ...]:
     return tuple(names)
 
 
-@dataclass
-class _Registered:
-    """Values captured by ``register``: each host's own, else the first host's."""
-
-    by_host: dict[str, dict[str, Value]] = field(default_factory=dict)
-    first: dict[str, Value] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def store(self, host: str, name: str, value: Value) -> None:
-        with self.lock:
-            self.by_host.setdefault(host, {})[name] = value
-            self.first.setdefault(name, value)
-
-    def visible_on(self, host: str) -> dict[str, Value]:
-        with self.lock:
-            return {**self.first, **self.by_host.get(host, {})}
-
-
 class Runner:
     """Runs selected steps of one plan over already opened transports."""
 
@@ -126,6 +108,7 @@ class Runner:
         environment: Environment = default_environment,
         run_id: str | None = None,
         verified: Mapping[str, frozenset[str]] | None = None,
+        registered: RegisteredValues | None = None,
     ) -> None:
         self.plan = plan
         self.transports = transports
@@ -139,7 +122,7 @@ class Runner:
         self._cancelled = threading.Event()
         #: Set by the first host that fails a step: hosts of that step not yet started stay so.
         self._step_failed = threading.Event()
-        self._registered = _Registered()
+        self._registered = registered if registered is not None else RegisteredValues()
         self._secrets: list[Secret] = _plan_secrets(plan)
         self._secrets_lock = threading.Lock()
 

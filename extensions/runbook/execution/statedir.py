@@ -51,6 +51,11 @@ class RunFiles:
         return self.root / "journals" / f"{self.key}.jsonl"
 
     @property
+    def registered(self) -> Path:
+        """The ``:register:`` values of past runs (not secrets), for resumed runs."""
+        return self.root / "registered" / f"{self.key}.json"
+
+    @property
     def lock(self) -> Path:
         return self.root / "locks" / f"{self.key}.lock"
 
