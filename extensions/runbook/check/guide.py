@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from runbook.check.problems import CheckKind, CheckProblem
@@ -44,9 +45,17 @@ def check_scenarios(
         problems += _variables(scenario)
         problems += _verifications(scenario)
         snippets += _snippets(scenario)
-    problems += _shell(snippets)
-    if ansible and scenarios and find_cycle(scenarios) is None:
-        problems += _ansible(scenarios, root)
+    # The shell checks and the playbooks' syntax check are separate programs: run at once.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        shell = pool.submit(_shell, snippets)
+        playbooks = (
+            pool.submit(_ansible, scenarios, root)
+            if ansible and scenarios and find_cycle(scenarios) is None
+            else None
+        )
+        problems += shell.result()
+        if playbooks is not None:
+            problems += playbooks.result()
     return sorted(problems, key=_order)
 
 

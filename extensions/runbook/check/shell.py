@@ -9,6 +9,7 @@ which snippets a failure belongs to.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +24,8 @@ SHELLCHECK_SEVERITY = "warning"
 #: SC2154 (referenced but not assigned) is the check's own undefined-variable warning,
 #: which knows the declared variables and the environment contract; shellcheck does not.
 SHELLCHECK_EXCLUDE = ("SC2154",)
+#: Fewer snippets than this per process: starting another shellcheck costs more than it saves.
+SNIPPETS_PER_PROCESS = 200
 _BASH_LINE = re.compile(r"^[^:]+: line (\d+): (.*)$")
 
 
@@ -87,8 +90,13 @@ def shellcheck_program() -> str:
     return found
 
 
-def shellcheck(snippets: Sequence[Snippet]) -> list[Finding]:
-    """Every finding at :data:`SHELLCHECK_SEVERITY` or above, one shellcheck process."""
+def shellcheck(snippets: Sequence[Snippet], jobs: int | None = None) -> list[Finding]:
+    """Every finding at :data:`SHELLCHECK_SEVERITY` or above.
+
+    shellcheck checks its files one after another on one core, so the snippets are shared
+    among ``jobs`` processes (one per core by default) running at once; a small batch
+    stays in one process, which costs less than starting more.
+    """
     if not snippets:
         return []
     header = 2
@@ -100,29 +108,38 @@ def shellcheck(snippets: Sequence[Snippet]) -> list[Finding]:
             directive = f"# shellcheck disable={disable}" if disable else "# (no suppressions)"
             path.write_text(f"#!/bin/bash\n{directive}\n{snippet.text}\n", encoding="utf-8")
             paths[str(path)] = snippet
-        result = subprocess.run(
-            [
-                shellcheck_program(),
-                "--format=json1",
-                f"--severity={SHELLCHECK_SEVERITY}",
-                f"--exclude={','.join(SHELLCHECK_EXCLUDE)}",
-                *paths,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    if result.returncode not in (0, 1):
-        raise RuntimeError(f"shellcheck failed: {result.stderr.strip()}")
-    findings = []
-    for comment in json.loads(result.stdout or '{"comments": []}')["comments"]:
-        findings.append(
-            Finding(
+        names = list(paths)
+        count = max(1, min(jobs or os.cpu_count() or 1, len(names) // SNIPPETS_PER_PROCESS))
+        command = [
+            shellcheck_program(),
+            "--format=json1",
+            f"--severity={SHELLCHECK_SEVERITY}",
+            f"--exclude={','.join(SHELLCHECK_EXCLUDE)}",
+        ]
+        processes = [
+            subprocess.Popen(
+                [*command, *names[part::count]],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for part in range(count)
+        ]
+        outputs = [(process, *process.communicate()) for process in processes]
+    order = {name: number for number, name in enumerate(names)}
+    found: list[tuple[int, int, Finding]] = []
+    for process, stdout, stderr in outputs:
+        if process.returncode not in (0, 1):
+            raise RuntimeError(f"shellcheck failed: {stderr.strip()}")
+        for comment in json.loads(stdout or '{"comments": []}')["comments"]:
+            finding = Finding(
                 key=paths[comment["file"]].key,
                 line=comment["line"] - header,
                 code=f"SC{comment['code']}",
                 level=comment["level"],
                 message=comment["message"],
             )
-        )
+            found.append((order[comment["file"]], len(found), finding))
+    # In the snippets' order, as one process would have reported them.
+    findings = [finding for _, _, finding in sorted(found, key=lambda item: item[:2])]
     return findings
