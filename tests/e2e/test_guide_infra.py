@@ -7,6 +7,8 @@ away and bring it back.
 
 from __future__ import annotations
 
+import html
+import re
 import subprocess
 import sys
 import uuid
@@ -271,11 +273,23 @@ def test_the_executed_guide_shows_the_deployment_that_just_ran(deployment: Deplo
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
-    hosts = ", ".join(deployment.testbed.nodes)
+    testbed = deployment.testbed
+    hosts = ", ".join(testbed.nodes)
+    system = ssh_ok(testbed, "node1", '. /etc/os-release && echo "$PRETTY_NAME"').strip()
     for name in INFRASTRUCTURE:
         scenario = load_scenario(name, ROOT / "docs", ROOT / "scenarios")
         page = (output / f"{scenario.docname}.html").read_text(encoding="utf-8")
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))
         count = len(scenario.steps)
-        assert f"({hosts}): done; {count} of {count} steps passed on every host." in page
+        header = (
+            r"Last proven \d{4}-\d\d-\d\d \d\d:\d\d UTC on "
+            + re.escape(f"testbed {testbed.name} ({hosts}; {system}): passed; ")
+            + re.escape(f"{count} of {count} steps passed on every host.")
+        )
+        assert re.search(header, text), name
         for secret in (value for key, value in deployment.variables.items() if "password" in key):
             assert secret not in page
+        if name == "galera":
+            for package in ("mariadb-server", "galera-4"):
+                version = ssh_ok(testbed, "node1", f"dpkg-query -W -f '${{Version}}' {package}")
+                assert version and f"{package} = {version}" in text, package
