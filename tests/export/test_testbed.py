@@ -112,6 +112,37 @@ def test_exported_fabric_module_with_the_testbed_inventory(
     assert end_state(testbed) == expected
 
 
+def test_exported_fabric_module_with_hosts_given_by_fab_h(
+    testbed: TestbedHandle, runbooks: Path, expected: dict[str, str]
+) -> None:
+    """``fab -H``: no inventory, the hosts in the order given are the scenario's hosts."""
+    variables = yaml.safe_load(testbed.inventory_path.read_text())["all"]["vars"]
+    hosts = [f"root@{testbed.address(node)}" for node in testbed.nodes]
+    result = shell(
+        [
+            str(BIN / "fab"),
+            "-r",
+            str(runbooks),
+            "-c",
+            "demo",
+            "-i",
+            variables["ansible_ssh_private_key_file"],
+            "-H",
+            ",".join(hosts),
+            "deploy",
+        ],
+        REPO,
+        admin_password=PASSWORD,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert PASSWORD not in result.stdout + result.stderr
+    # The same end state, each host named by its address as given to -H.
+    named = dict(expected)
+    for node in testbed.nodes:
+        named = {key: text.replace(node, testbed.address(node)) for key, text in named.items()}
+    assert end_state(testbed) == named
+
+
 def test_exported_playbook_with_the_testbed_inventory(
     testbed: TestbedHandle, runbooks: Path, expected: dict[str, str], tmp_path: Path
 ) -> None:
