@@ -15,8 +15,10 @@ from runbook.plan.inventory import load_inventory
 pytestmark = pytest.mark.testbed
 
 NODE = "node3"
-#: The idle ready sessions: sshd started ``echo $$; exec bash -s`` and bash waits for input.
-COUNT_IDLE = "pgrep -c -x -f 'bash -s' || true"
+#: The ready sessions' shells (``bash -c 'echo $$; if ...'``) waiting for their script;
+#: ``[$]`` keeps the pattern from matching the shell that runs pgrep.
+SPARE = "'^bash -c echo [$][$]; if '"
+COUNT_IDLE = f"pgrep -c -f {SPARE} || true"
 
 
 @pytest.fixture
@@ -75,7 +77,7 @@ def test_sessions_wait_ready_for_the_next_commands_and_go_when_the_transport_clo
 def test_a_ready_session_that_died_is_never_used(testbed, transport) -> None:
     assert run(transport, "true").exit_status == 0
     wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
-    testbed.ssh(NODE, "pkill -KILL -x -f 'bash -s'")
+    testbed.ssh(NODE, f"pkill -KILL -f {SPARE}")
     for number in range(5):
         result = run(transport, f"echo {number}")
         assert (result.exit_status, result.stdout) == (0, f"{number}\n".encode())

@@ -2,9 +2,9 @@
 
 Shell semantics (documented for authors in docs/reference/running.md):
 
-* every command (guard, script, verification) runs in a fresh ``bash -s`` whose standard
-  input is the text built here, never on a command line (so values and secrets do not show
-  in ``ps`` on either host);
+* every command (guard, script, verification) runs in a fresh bash that reads the text
+  built here from its standard input (:data:`BASH`), never from a command line (so values
+  and secrets do not show in ``ps`` on either host);
 * ``set -e``: the first failing command ends the script with its status; a pipeline's
   status is its last command's, as in the shell an operator types into. ``pipefail`` is
   left off on purpose: with it, the guide's everyday check ``producer | grep -q pattern``
@@ -24,8 +24,14 @@ from collections.abc import Mapping
 
 from runbook.model import Value, reveal
 
-#: The remote command; the script itself travels on its standard input.
-BASH = "bash -s"
+#: The remote command; the script itself travels on its standard input. A bash (the
+#: shell sshd starts, for a user whose login shell is bash) reads it with ``.``, in a few
+#: reads: ``bash -s`` reads a pipe one byte at a time, so as never to read past its script,
+#: which costs a system call per byte, and starting it is a second bash. Any other shell
+#: starts ``bash -s``.
+BASH = (
+    'if [ -n "${BASH_VERSION:-}" ] && [ -r /dev/stdin ]; then . /dev/stdin; else exec bash -s; fi'
+)
 PREAMBLE = "set -e\n"
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -33,7 +33,7 @@ from runbook.plan.model import Host
 _known_hosts_lock = threading.Lock()
 
 #: Run first in the session's own shell: its pid is the session's process group, which
-#: :meth:`SSHTransport._stop` kills; the runner's command then replaces that shell.
+#: :meth:`SSHTransport._stop` kills; the shell then runs the runner's command (see _remote).
 REPORT_PGID = "echo $$"
 #: Sessions per host kept running ``bash -s`` ahead of need (see spares.py). Two, because
 #: a replacement takes two round trips to get ready and a command now takes one.
@@ -200,7 +200,7 @@ class SSHTransport:
             return None
         channel = transport.open_session(timeout=self._options.timeout)
         try:
-            channel.exec_command(f"{REPORT_PGID}; exec {BASH}")
+            channel.exec_command(_remote(BASH))
         except BaseException:
             channel.close()
             raise
@@ -238,7 +238,7 @@ class SSHTransport:
                 self._running.add(command_run)
             try:
                 if not ready:
-                    channel.exec_command(f"{REPORT_PGID}; exec {command}")
+                    channel.exec_command(_remote(command))
                 return self._drive(command_run, stdin, started, timeout)
             except (paramiko.SSHException, OSError, EOFError) as error:
                 return self._lost(bytearray(), bytearray(), started, error)
@@ -399,6 +399,15 @@ def _watch_liveness(transport: paramiko.Transport, alive_timeout: float) -> None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, interval)
     transport.set_keepalive(interval)
+
+
+def _remote(command: str) -> str:
+    """The command line sent to sshd: the session's pid first, then ``command`` in its place.
+
+    :data:`BASH` is a compound command that reads its script in the session's own shell
+    (or replaces it with ``bash -s``), so it is not prefixed with ``exec``.
+    """
+    return f"{REPORT_PGID}; {command}" if command == BASH else f"{REPORT_PGID}; exec {command}"
 
 
 def _key_name(host: Host) -> str:
