@@ -15,9 +15,9 @@ from runbook.plan.inventory import load_inventory
 pytestmark = pytest.mark.testbed
 
 NODE = "node3"
-#: The ready sessions' shells (``bash -c 'echo $$; if ...'``) waiting for their script;
-#: ``[$]`` keeps the pattern from matching the shell that runs pgrep.
-SPARE = "'^bash -c echo [$][$]; if '"
+#: The ready sessions' shells (``bash -c 'if ...; then . /dev/stdin; ...'``) waiting for
+#: their script; anchored, so that it does not match the shell that runs pgrep.
+SPARE = "'^bash -c if .*/dev/stdin; else exec bash -s; fi$'"
 COUNT_IDLE = f"pgrep -c -f {SPARE} || true"
 
 
@@ -74,13 +74,18 @@ def test_sessions_wait_ready_for_the_next_commands_and_go_when_the_transport_clo
     wait_for(lambda: idle_sessions(testbed) == 0, "the ready sessions are gone")
 
 
-def test_a_ready_session_that_died_is_never_used(testbed, transport) -> None:
-    assert run(transport, "true").exit_status == 0
-    wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
-    testbed.ssh(NODE, f"pkill -KILL -f {SPARE}")
+def test_a_command_given_a_ready_session_that_died_runs_on_a_new_one(testbed, transport) -> None:
+    """Killed while they wait, the ready sessions may still look alive when a command comes
+    (their end has not arrived yet): a script that never started runs on a new session,
+    once, and a script that did start is never run again."""
     for number in range(5):
-        result = run(transport, f"echo {number}")
-        assert (result.exit_status, result.stdout) == (0, f"{number}\n".encode())
+        assert run(transport, "true").exit_status == 0
+        wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
+        testbed.ssh(NODE, f"pkill -KILL -f {SPARE}")
+        result = run(transport, f"echo {number} >> /tmp/rb-once; echo {number}")
+        assert (result.exit_status, result.stdout) == (0, f"{number}\n".encode()), result
+    ran = testbed.ssh(NODE, "cat /tmp/rb-once; rm -f /tmp/rb-once").stdout
+    assert ran == "0\n1\n2\n3\n4\n"
 
 
 def test_a_timed_out_command_from_a_ready_session_is_killed_with_its_children(

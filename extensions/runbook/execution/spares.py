@@ -2,14 +2,14 @@
 
 Starting a command on an open SSH connection costs three round trips: the new channel's
 confirmation, the answer to ``exec`` (sshd opens the channel's window only once the
-command runs), then the result. Almost every command the runner sends is the same
-``bash -s`` with its script on standard input, so a host's transport keeps a couple of
+command runs), then the result. Almost every command the runner sends is the same shell
+reading its script from standard input, so a host's transport keeps a couple of
 sessions open and already running it; a command takes one, sends its script and
 end-of-file, and reads the result, while a replacement is started in the background.
 
 The pool knows nothing of SSH: ``start`` makes a session ready (or returns ``None`` when
 it cannot, for instance because the connection is gone) and ``usable`` says whether one
-made earlier still is. Its one thread per host starts at most one session at a time.
+made earlier still is. Each session is started by a short-lived thread of its own.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class SparePool(Generic[S]):
             session.close()
 
     def close(self) -> None:
-        """Stop making sessions and close the ready ones; their ``bash -s`` reads end-of-file.
+        """Stop making sessions and close the ready ones; their shells read end-of-file.
 
         Does not wait for sessions being started: each is closed when it arrives.
         """

@@ -1,11 +1,12 @@
 """The SSH transport: one Fabric/paramiko connection per host, channels driven directly.
 
 The only module that imports fabric and paramiko. Each command is a channel of its own on
-the host's one connection, running ``bash -s``: the script is written to its standard
-input, then standard output and error are read until end-of-file and the exit status.
+the host's one connection, running a shell (:data:`~runbook.execution.shell.BASH`): the
+script is written to its standard input, then standard output and error are read until
+end-of-file and the exit status.
 Driving the channel (rather than ``Connection.run``) avoids Invoke's input-polling threads
 and sleeps, and ``TCP_NODELAY`` stops each small request from waiting on the peer's
-delayed ACK. Channels for ``bash -s`` are started ahead of need (:mod:`spares`), so a
+delayed ACK. Sessions for scripts are started ahead of need (:mod:`spares`), so a
 command waits for one round trip, not three (see bench/ and docs/benchmarks.md).
 """
 
@@ -32,10 +33,10 @@ from runbook.plan.model import Host
 
 _known_hosts_lock = threading.Lock()
 
-#: Run first in the session's own shell: its pid is the session's process group, which
-#: :meth:`SSHTransport._stop` kills; the shell then runs the runner's command (see _remote).
+#: Run first in the session's own shell (on its command line, or first in a script): its
+#: pid is the session's process group, which :meth:`SSHTransport._stop` kills.
 REPORT_PGID = "echo $$"
-#: Sessions per host kept running ``bash -s`` ahead of need (see spares.py). Two, because
+#: Sessions per host started ahead of need, waiting for a script (see spares.py). Two, because
 #: a replacement takes two round trips to get ready and a command now takes one.
 SPARES = 2
 #: After a command's exit status, how long its output may stay quiet before end-of-file.
@@ -194,7 +195,7 @@ class SSHTransport:
         raise AssertionError("unreachable")
 
     def _start_spare(self) -> paramiko.Channel | None:
-        """A session already running ``bash -s``, waiting for its script; None if down."""
+        """A session whose shell already waits for its script (:data:`BASH`); None if down."""
         transport = self._transport
         if transport is None or not transport.is_active() or self._aborted.is_set():
             return None
@@ -222,29 +223,52 @@ class SSHTransport:
         started = time.monotonic()
         if self._aborted.is_set():
             return CommandResult(-1, b"", b"connection closed\n", 0.0)
+        if command == BASH:
+            # The script reports the session's pid itself: no pid means it never started.
+            stdin = f"{REPORT_PGID}\n".encode() + stdin
         channel = self._spares.take(self._options.timeout) if command == BASH else None
-        ready = channel is not None
-        if channel is None:
-            try:
-                channel = self._session()
-            except ConnectError as error:
-                text = str(error)
-                return CommandResult(
-                    -1, b"", f"{text}\n".encode(), time.monotonic() - started, text, True
-                )
+        if channel is not None:
+            result, running = self._command(channel, None, stdin, started, timeout)
+            started_script = running.pgid is not None or result.exit_status != -1
+            # Whether the script may have run: it may once sent, unless the connection
+            # still stands (then a shell that read it would have reported its pid).
+            unknown = running.sent and not self.alive
+            if started_script or unknown or running.timed_out or self._aborted.is_set():
+                return result
+            # The ready session's shell was gone before it read the script (killed while
+            # it waited, or its connection dropped before the script left): nothing ran,
+            # so the command goes to a new session, on a new connection if need be.
+        try:
+            channel = self._session()
+        except ConnectError as error:
+            text = str(error)
+            return CommandResult(
+                -1, b"", f"{text}\n".encode(), time.monotonic() - started, text, True
+            )
+        return self._command(channel, command, stdin, started, timeout)[0]
+
+    def _command(
+        self,
+        channel: paramiko.Channel,
+        command: str | None,
+        stdin: bytes,
+        started: float,
+        timeout: float | None,
+    ) -> tuple[CommandResult, _Running]:
+        """``command`` started on ``channel`` (None: it already runs) and driven to its end."""
         with channel:
-            command_run = _Running(channel)
+            running = _Running(channel)
             with self._lock:
-                self._running.add(command_run)
+                self._running.add(running)
             try:
-                if not ready:
+                if command is not None:
                     channel.exec_command(_remote(command))
-                return self._drive(command_run, stdin, started, timeout)
+                return self._drive(running, stdin, started, timeout), running
             except (paramiko.SSHException, OSError, EOFError) as error:
-                return self._lost(bytearray(), bytearray(), started, error)
+                return self._lost(bytearray(), bytearray(), started, error), running
             finally:
                 with self._lock:
-                    self._running.discard(command_run)
+                    self._running.discard(running)
 
     def _drive(
         self,
@@ -260,6 +284,7 @@ class SSHTransport:
         try:
             if stdin:
                 channel.sendall(stdin)
+            running.sent = True
             channel.shutdown_write()
             while True:
                 while channel.recv_ready():
@@ -289,6 +314,7 @@ class SSHTransport:
                     wait = OUTPUT_GRACE - (now - quiet_since)
                 if deadline is not None:
                     if deadline <= now:
+                        running.timed_out = True
                         self._stop(running)
                         stderr += f"\ntimed out after {timeout:g}s\n".encode()
                         return CommandResult(-1, bytes(stdout), bytes(stderr), timeout or 0.0)
@@ -357,6 +383,9 @@ class _Running:
 
     channel: paramiko.Channel
     pgid: int | None = None
+    #: The whole standard input was handed to the connection.
+    sent: bool = False
+    timed_out: bool = False
 
     @property
     def transport(self) -> paramiko.Transport:
@@ -402,12 +431,12 @@ def _watch_liveness(transport: paramiko.Transport, alive_timeout: float) -> None
 
 
 def _remote(command: str) -> str:
-    """The command line sent to sshd: the session's pid first, then ``command`` in its place.
+    """The command line sent to sshd for ``command``, the session reporting its pid first.
 
-    :data:`BASH` is a compound command that reads its script in the session's own shell
-    (or replaces it with ``bash -s``), so it is not prefixed with ``exec``.
+    :data:`BASH` reads a script that reports the pid itself (see ``run``), and is a
+    compound command run in the session's own shell, so it is sent as it is.
     """
-    return f"{REPORT_PGID}; {command}" if command == BASH else f"{REPORT_PGID}; exec {command}"
+    return command if command == BASH else f"{REPORT_PGID}; exec {command}"
 
 
 def _key_name(host: Host) -> str:
