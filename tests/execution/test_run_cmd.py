@@ -282,3 +282,22 @@ def test_a_later_run_uses_the_value_of_this_run_not_of_the_last(tmp_path, workdi
     first = (workdir / "used").read_text()
     assert run_registering(tmp_path, workdir) == 0
     assert (workdir / "used").read_text() != first
+
+
+def test_a_resume_with_nothing_left_to_run_records_the_completion_a_killed_run_missed(
+    tmp_path, workdir, capsys
+) -> None:
+    from runbook.execution.journal import read_journal
+
+    workdir.mkdir(parents=True)
+    (workdir / "allowed").touch()
+    assert run_registering(tmp_path, workdir) == 0
+    path = next((tmp_path / "state" / "journals").iterdir())
+    # Killed after its last step's record, before its end record (and its hosts' facts).
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if '"t": "end"' not in line))
+    assert not read_journal(path).complete
+    assert run_registering(tmp_path, workdir, "--resume") == 0
+    assert "nothing to run" in capsys.readouterr().out
+    assert read_journal(path).complete
+    assert (workdir / "used").read_text().startswith("token-")

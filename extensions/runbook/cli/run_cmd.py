@@ -263,6 +263,8 @@ def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
         print(
             f"{plan.scenario.name}: nothing to run: every step is verified on every host", file=out
         )
+        if args.resume and primary and not args.check:
+            _record_completion(plan, files)
         return 0
     _environment_check(plan, steps)
     registered = RegisteredValues.load(files.registered, keep=not args.check)
@@ -279,6 +281,26 @@ def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
         finally:
             if lock is not None:
                 lock.release()
+
+
+def _record_completion(plan: Plan, files: Any) -> None:
+    """Journal a run of no steps, so that the journal says the scenario is complete.
+
+    A run killed after its last step's records but before its own end record leaves every
+    step done and the scenario not complete; ``--resume`` then has nothing to run, and
+    this run (which connects to nothing) ends with the completion the dead one missed.
+    """
+    from runbook.execution.events import EventBus
+    from runbook.execution.journal import JournalWriter
+    from runbook.execution.lock import RunLock
+    from runbook.execution.runner import Runner
+
+    lock = RunLock(files.lock)
+    lock.acquire()
+    try:
+        Runner(plan, {}, EventBus(JournalWriter(files.journal))).run(())
+    finally:
+        lock.release()
 
 
 def _connected(
