@@ -194,6 +194,8 @@ def _pretty_name() -> str:
     return ""
 
 
+# Only a developer on a system without dpkg skips this; the project's machines and CI are
+# Debian, where it always runs (rpm answers are read in test_packages.py).
 @pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs a Debian-like host")
 def test_after_a_run_each_host_reports_its_os_and_the_installed_versions(run_local) -> None:
     plan = local_plan(local_step(1, INSTALLS), local_step(2, "true"))
