@@ -74,18 +74,26 @@ def test_sessions_wait_ready_for_the_next_commands_and_go_when_the_transport_clo
     wait_for(lambda: idle_sessions(testbed) == 0, "the ready sessions are gone")
 
 
-def test_a_command_given_a_ready_session_that_died_runs_on_a_new_one(testbed, transport) -> None:
+def test_a_command_given_a_ready_session_that_died_runs_once_at_most(testbed, transport) -> None:
     """Killed while they wait, the ready sessions may still look alive when a command comes
-    (their end has not arrived yet): a script that never started runs on a new session,
-    once, and a script that did start is never run again."""
+    (their end has not arrived yet): a script that never started runs on a new session.
+    Where the connection itself seems to have dropped, whether the script ran is unknown,
+    and the command is reported lost instead; a script is never run twice."""
+    succeeded = []
     for number in range(5):
         assert run(transport, "true").exit_status == 0
         wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
         testbed.ssh(NODE, f"pkill -KILL -f {SPARE}")
         result = run(transport, f"echo {number} >> /tmp/rb-once; echo {number}")
-        assert (result.exit_status, result.stdout) == (0, f"{number}\n".encode()), result
-    ran = testbed.ssh(NODE, "cat /tmp/rb-once; rm -f /tmp/rb-once").stdout
-    assert ran == "0\n1\n2\n3\n4\n"
+        if result.exit_status == 0:
+            assert result.stdout == f"{number}\n".encode()
+            succeeded.append(f"{number}\n")
+        else:
+            assert result.lost, result
+    ran = testbed.ssh(NODE, "cat /tmp/rb-once; rm -f /tmp/rb-once").stdout.splitlines(True)
+    assert len(ran) == len(set(ran)), f"a script ran twice: {ran}"
+    assert set(succeeded) <= set(ran)
+    assert len(succeeded) >= 3, "the commands given a dead session were not run again"
 
 
 def test_a_timed_out_command_from_a_ready_session_is_killed_with_its_children(
