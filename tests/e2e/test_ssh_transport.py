@@ -82,7 +82,7 @@ def test_a_command_given_a_ready_session_that_died_runs_once_at_most(testbed, tr
     succeeded = []
     for number in range(5):
         assert run(transport, "true").exit_status == 0
-        wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
+        wait_for(lambda: idle_sessions(testbed) > 0, f"a ready session waits on {NODE}")
         testbed.ssh(NODE, f"pkill -KILL -f {SPARE}")
         result = run(transport, f"echo {number} >> /tmp/rb-once; echo {number}")
         if result.exit_status == 0:
@@ -100,7 +100,7 @@ def test_a_timed_out_command_from_a_ready_session_is_killed_with_its_children(
     testbed, transport
 ) -> None:
     assert run(transport, "true").exit_status == 0
-    wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
+    wait_for(lambda: idle_sessions(testbed) > 0, f"a ready session waits on {NODE}")
     result = run(transport, "sleep 301 & sleep 302", timeout=1.0)
     assert result.exit_status == -1
     assert b"timed out after 1s" in result.stderr
