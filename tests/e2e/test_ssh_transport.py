@@ -1,4 +1,4 @@
-"""The SSH transport on its own, against a real node's sshd: output, ready sessions, ends."""
+"""The SSH transport on its own, against a real node's sshd: output, the command loop, ends."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ import pytest
 
 from runbook.execution.connect import ConnectOptions
 from runbook.execution.shell import BASH, script_text
-from runbook.execution.ssh import SPARES, SSHTransport
+from runbook.execution.ssh import SSHTransport
 from runbook.plan.inventory import load_inventory
 
 pytestmark = pytest.mark.testbed
 
 NODE = "node3"
-#: The ready sessions' shells (``bash -c 'if ...; then . /dev/stdin; ...'``) waiting for
-#: their script; anchored, so that it does not match the shell that runs pgrep.
-SPARE = "'^bash -c if .*/dev/stdin; else exec bash -s; fi$'"
-COUNT_IDLE = f"pgrep -c -f {SPARE} || true"
+#: The command loop's shell (``bash -c 'exec 3>&2 2>/dev/null ...'``); anchored, so that
+#: it does not match the shell that runs pgrep. Its forks for commands have the same
+#: command line, so only the loop itself, whose parent is sshd, is counted.
+LOOP = "'^bash -c exec 3>&2 2>/dev/null'"
+COUNT_LOOPS = f"pgrep -c -f {LOOP} -P $(pgrep -d, -x sshd) || true"
 
 
 @pytest.fixture
@@ -34,8 +35,8 @@ def run(transport: SSHTransport, body: str, timeout: float | None = None):
     return transport.run(BASH, script_text({}, body), timeout)
 
 
-def idle_sessions(testbed) -> int:
-    result = testbed.ssh(NODE, COUNT_IDLE)
+def loops(testbed) -> int:
+    result = testbed.ssh(NODE, COUNT_LOOPS)
     return int(result.stdout.strip() or 0)
 
 
@@ -63,27 +64,31 @@ def test_every_byte_of_output_arrives_even_when_the_status_comes_first(transport
         assert result.stderr == f"err {number}\n".encode(), f"command {number}"
 
 
-def test_sessions_wait_ready_for_the_next_commands_and_go_when_the_transport_closes(
-    testbed, transport
-) -> None:
+def test_one_loop_runs_every_command_and_goes_when_the_transport_closes(testbed, transport) -> None:
     assert run(transport, "true").exit_status == 0
-    wait_for(lambda: idle_sessions(testbed) == SPARES, f"{SPARES} sessions wait on {NODE}")
+    assert loops(testbed) == 1
+    pids = set()
     for number in range(10):
-        assert run(transport, f"echo {number}").stdout == f"{number}\n".encode()
+        result = run(transport, f"echo {number} $BASHPID $$")
+        text, own, loop = result.stdout.split()
+        assert text == str(number).encode()
+        pids.add(own)
+        assert own != loop
+    assert len(pids) == 10, "every command has a process of its own"
+    assert loops(testbed) == 1
     transport.close()
-    wait_for(lambda: idle_sessions(testbed) == 0, "the ready sessions are gone")
+    wait_for(lambda: loops(testbed) == 0, "the loop is gone")
 
 
-def test_a_command_given_a_ready_session_that_died_runs_once_at_most(testbed, transport) -> None:
-    """Killed while they wait, the ready sessions may still look alive when a command comes
-    (their end has not arrived yet): a script that never started runs on a new session.
-    Where the connection itself seems to have dropped, whether the script ran is unknown,
-    and the command is reported lost instead; a script is never run twice."""
+def test_a_command_given_a_loop_that_died_runs_once_at_most(testbed, transport) -> None:
+    """Killed while it waits, the loop may still look alive when a command comes (its
+    end has not arrived yet): a script it never read runs on a new loop. Where the
+    connection itself seems to have dropped, whether the script ran is unknown, and the
+    command is reported lost instead; a script is never run twice."""
     succeeded = []
     for number in range(5):
         assert run(transport, "true").exit_status == 0
-        wait_for(lambda: idle_sessions(testbed) > 0, f"a ready session waits on {NODE}")
-        testbed.ssh(NODE, f"pkill -KILL -f {SPARE}")
+        testbed.ssh(NODE, f"pkill -KILL -f {LOOP}")
         result = run(transport, f"echo {number} >> /tmp/rb-once; echo {number}")
         if result.exit_status == 0:
             assert result.stdout == f"{number}\n".encode()
@@ -93,14 +98,13 @@ def test_a_command_given_a_ready_session_that_died_runs_once_at_most(testbed, tr
     ran = testbed.ssh(NODE, "cat /tmp/rb-once; rm -f /tmp/rb-once").stdout.splitlines(True)
     assert len(ran) == len(set(ran)), f"a script ran twice: {ran}"
     assert set(succeeded) <= set(ran)
-    assert len(succeeded) >= 3, "the commands given a dead session were not run again"
+    assert len(succeeded) >= 3, "the commands given a dead loop were not run again"
 
 
-def test_a_timed_out_command_from_a_ready_session_is_killed_with_its_children(
+def test_a_timed_out_command_is_killed_with_its_children_and_the_next_one_runs(
     testbed, transport
 ) -> None:
     assert run(transport, "true").exit_status == 0
-    wait_for(lambda: idle_sessions(testbed) > 0, f"a ready session waits on {NODE}")
     result = run(transport, "sleep 301 & sleep 302", timeout=1.0)
     assert result.exit_status == -1
     assert b"timed out after 1s" in result.stderr
@@ -108,6 +112,7 @@ def test_a_timed_out_command_from_a_ready_session_is_killed_with_its_children(
         lambda: testbed.ssh(NODE, "pgrep -f 'sleep 30[12]'").returncode == 1,
         "the command and its background child are gone",
     )
+    assert run(transport, "echo next").stdout == b"next\n"
 
 
 def test_a_background_process_holding_the_output_does_not_hold_the_command(
@@ -117,3 +122,18 @@ def test_a_background_process_holding_the_output_does_not_hold_the_command(
     assert (result.exit_status, result.stdout) == (0, b"started\n")
     assert result.duration < 20, "the command waited for its background child"
     testbed.ssh(NODE, "pkill -x -f 'sleep 30'")
+
+
+def test_a_command_while_the_loop_is_busy_gets_a_session_of_its_own(testbed, transport) -> None:
+    """``run`` is called from one thread at a time; should two ever overlap, the second
+    does not wait for the first or mix with it."""
+    import threading
+
+    slow: list = []
+    thread = threading.Thread(target=lambda: slow.append(run(transport, "sleep 2; echo slow")))
+    thread.start()
+    time.sleep(0.5)
+    quick = run(transport, "echo quick; echo $$ $BASHPID")
+    thread.join()
+    assert quick.exit_status == 0 and quick.stdout.startswith(b"quick\n")
+    assert slow[0].stdout == b"slow\n"

@@ -143,12 +143,18 @@ class HostLocks:
         A host lost during the run keeps its file; the next run from this control host
         takes it over (its holder is gone), and a reboot of the host clears it.
         """
-        for name, path in self.held.items():
-            transport = self.transports[name]
-            if transport.alive:
-                transport.open()
-                transport.run(BASH, _remove_if(path, self.holder.text()), RELEASE_TIMEOUT)
-        self.held = {}
+        held, self.held = self.held, {}
+        if not held:
+            return
+        with ThreadPoolExecutor(max_workers=min(len(held), 16)) as pool:
+            list(pool.map(self._remove, held.items()))
+
+    def _remove(self, held: tuple[str, str]) -> None:
+        name, path = held
+        transport = self.transports[name]
+        if transport.alive:
+            transport.open()
+            transport.run(BASH, _remove_if(path, self.holder.text()), RELEASE_TIMEOUT)
 
 
 def _remove_if(path: str, content: str) -> bytes:

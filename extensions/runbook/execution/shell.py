@@ -1,10 +1,11 @@
-"""The shell text a step runs as: exported variables, then the script, fed to ``bash -s``.
+"""The shell text a step runs as: exported variables, then the script, fed to a shell.
 
 Shell semantics (documented for authors in docs/reference/running.md):
 
-* every command (guard, script, verification) runs in a fresh bash that reads the text
-  built here from its standard input (:data:`BASH`), never from a command line (so values
-  and secrets do not show in ``ps`` on either host);
+* every command (guard, script, verification) runs in a shell of its own that reads the
+  text built here from its standard input (:data:`BASH`, or a host's command loop, see
+  :mod:`cmdloop`), never from a command line (so values and secrets do not show in
+  ``ps`` on either host);
 * ``set -e``: the first failing command ends the script with its status; a pipeline's
   status is its last command's, as in the shell an operator types into. ``pipefail`` is
   left off on purpose: with it, the guide's everyday check ``producer | grep -q pattern``
@@ -24,11 +25,12 @@ from collections.abc import Mapping
 
 from runbook.model import Value, reveal
 
-#: The remote command; the script itself travels on its standard input. A bash (the
-#: shell sshd starts, for a user whose login shell is bash) reads it with ``.``, in a few
-#: reads: ``bash -s`` reads a pipe one byte at a time, so as never to read past its script,
-#: which costs a system call per byte, and starting it is a second bash. Any other shell
-#: starts ``bash -s``.
+#: What runs a script; the script itself travels on its standard input. The SSH
+#: transport gives it to the host's command loop; as a command line (on the control host,
+#: or a session of its own), a bash reads it with ``.``, in a few reads: ``bash -s``
+#: reads a pipe one byte at a time, so as never to read past its script, which costs a
+#: system call per byte, and starting it is a second bash. Any other shell starts
+#: ``bash -s``.
 BASH = (
     'if [ -n "${BASH_VERSION:-}" ] && [ -r /dev/stdin ]; then . /dev/stdin; else exec bash -s; fi'
 )
@@ -78,6 +80,6 @@ def export_lines(env: Mapping[str, Value]) -> str:
 
 
 def script_text(env: Mapping[str, Value], body: str) -> bytes:
-    """The full standard input of ``bash -s`` for one command; contains revealed secrets."""
+    """The whole text of one command, for its shell; contains revealed secrets."""
     block = "{\n" + body.rstrip("\n") + "\n} </dev/null\n"
     return (PREAMBLE + export_lines(env) + block).encode("utf-8")

@@ -1,13 +1,14 @@
 """The SSH transport: one Fabric/paramiko connection per host, channels driven directly.
 
-The only module that imports fabric and paramiko. Each command is a channel of its own on
-the host's one connection, running a shell (:data:`~runbook.execution.shell.BASH`): the
-script is written to its standard input, then standard output and error are read until
-end-of-file and the exit status.
-Driving the channel (rather than ``Connection.run``) avoids Invoke's input-polling threads
+The only module that imports fabric and paramiko. Scripts (:data:`~runbook.execution.shell.BASH`)
+go to the host's command loop (:mod:`cmdloop`), one channel kept open for the whole run,
+so a command costs one round trip and no new sshd session. Any other command line, or a
+script while the loop is busy, gets a channel of its own: the script is written to its
+standard input, then standard output and error are read until end-of-file and the exit
+status.
+Driving channels (rather than ``Connection.run``) avoids Invoke's input-polling threads
 and sleeps, and ``TCP_NODELAY`` stops each small request from waiting on the peer's
-delayed ACK. Sessions for scripts are started ahead of need (:mod:`spares`), so a
-command waits for one round trip, not three (see bench/ and docs/benchmarks.md).
+delayed ACK (see bench/ and docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -24,21 +25,18 @@ from pathlib import Path
 import paramiko
 from fabric import Connection
 
+from runbook.execution.cmdloop import LOOP_COMMAND, LoopOutput, frame, new_marker
 from runbook.execution.connect import ConnectOptions
 from runbook.execution.errors import ConnectError, HostKeyError
 from runbook.execution.results import CommandResult
 from runbook.execution.shell import BASH
-from runbook.execution.spares import SparePool
 from runbook.plan.model import Host
 
 _known_hosts_lock = threading.Lock()
 
-#: Run first in the session's own shell (on its command line, or first in a script): its
+#: Run first in a session's own shell (on its command line, or first in a script): its
 #: pid is the session's process group, which :meth:`SSHTransport._stop` kills.
 REPORT_PGID = "echo $$"
-#: Sessions per host started ahead of need, waiting for a script (see spares.py). Two, because
-#: a replacement takes two round trips to get ready and a command now takes one.
-SPARES = 2
 #: After a command's exit status, how long its output may stay quiet before end-of-file.
 OUTPUT_GRACE = 1.0
 KILL_GRACE = 2.0
@@ -47,6 +45,25 @@ KILL_GROUP = (
     "for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -{pgid} 2>/dev/null || exit 0; sleep 0.2; done; "
     "kill -KILL -- -{pgid} 2>/dev/null; exit 0"
 )
+
+
+class _AeadFirstTransport(paramiko.Transport):
+    """A paramiko transport that offers AES-GCM first.
+
+    With the default AES-CTR, every packet's HMAC is checked in pure Python, byte by byte;
+    on a fleet that was a quarter of the runner's CPU. GCM's tag is checked inside
+    ``cryptography``. The other ciphers stay offered, after GCM, for servers without it.
+    """
+
+    _preferred_ciphers = (
+        "aes128-gcm@openssh.com",
+        "aes256-gcm@openssh.com",
+        *(
+            name
+            for name in paramiko.Transport._preferred_ciphers
+            if not name.endswith("-gcm@openssh.com")
+        ),
+    )
 
 
 class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
@@ -97,9 +114,9 @@ class SSHTransport:
         self._aborted = threading.Event()
         self._running: set[_Running] = set()
         self._lock = threading.Lock()
-        self._spares: SparePool[paramiko.Channel] = SparePool(
-            self._start_spare, self._spare_usable, SPARES, f"spares-{self.host}"
-        )
+        #: The command loop's channel, and who is using it (one command at a time).
+        self._loop: paramiko.Channel | None = None
+        self._loop_busy = threading.Lock()
 
     def open(self) -> None:
         """Connect, retrying with backoff while the failure may pass (refused, timed out).
@@ -110,6 +127,10 @@ class SSHTransport:
         if self.alive:
             self._aborted.clear()
             return
+        self._reconnect()
+        self._start_loop()
+
+    def _reconnect(self) -> None:
         delays = self._options.delays()
         for attempt, delay in enumerate([*delays, None], start=1):
             try:
@@ -133,6 +154,7 @@ class SSHTransport:
                 "allow_agent": spec.key_file is None,
                 "banner_timeout": self._options.timeout,
                 "auth_timeout": self._options.timeout,
+                "transport_factory": _AeadFirstTransport,
             },
         )
         client = connection.client
@@ -180,11 +202,11 @@ class SSHTransport:
         for fresh in (False, True):
             transport = self._transport
             if fresh or transport is None or not transport.is_active():
-                self._spares.discard()
+                self._drop_loop()
                 if self._connection is not None:
                     self._connection.close()
                 self._connection = self._transport = None
-                self.open()
+                self._reconnect()
                 transport = self._transport
                 assert transport is not None
             try:
@@ -194,20 +216,39 @@ class SSHTransport:
                     raise ConnectError(f"{self.host}: cannot start a command: {error}") from None
         raise AssertionError("unreachable")
 
-    def _start_spare(self) -> paramiko.Channel | None:
-        """A session whose shell already waits for its script (:data:`BASH`); None if down."""
+    def _start_loop(self) -> None:
+        """Start the command loop with the connection, in the same parallel pass over the
+        hosts, so that the first command also waits for one round trip only. Should it fail,
+        the first command starts it, and reports why it cannot."""
         transport = self._transport
-        if transport is None or not transport.is_active() or self._aborted.is_set():
-            return None
-        channel = transport.open_session(timeout=self._options.timeout)
+        if transport is None or (self._loop is not None and self._loop_usable(self._loop)):
+            return
+        self._drop_loop()
+        with contextlib.suppress(paramiko.SSHException, OSError, EOFError):
+            channel = transport.open_session(timeout=self._options.timeout)
+            try:
+                channel.exec_command(LOOP_COMMAND)
+            except BaseException:
+                channel.close()
+                raise
+            self._loop = channel
+
+    def _loop_channel(self) -> paramiko.Channel:
+        """The host's command loop, started (on a new connection if need be) when missing."""
+        channel = self._loop
+        if channel is not None and self._loop_usable(channel):
+            return channel
+        self._drop_loop()
+        channel = self._session()
         try:
-            channel.exec_command(_remote(BASH))
-        except BaseException:
+            channel.exec_command(LOOP_COMMAND)
+        except (paramiko.SSHException, OSError, EOFError) as error:
             channel.close()
-            raise
+            raise ConnectError(f"{self.host}: cannot start a command: {error}") from None
+        self._loop = channel
         return channel
 
-    def _spare_usable(self, channel: paramiko.Channel) -> bool:
+    def _loop_usable(self, channel: paramiko.Channel) -> bool:
         """Made on the current, live connection, and its shell has not gone away since."""
         transport = self._transport
         return (
@@ -219,33 +260,114 @@ class SSHTransport:
             and not channel.exit_status_ready()
         )
 
+    def _drop_loop(self) -> None:
+        channel, self._loop = self._loop, None
+        if channel is not None:
+            channel.close()
+
     def run(self, command: str, stdin: bytes = b"", timeout: float | None = None) -> CommandResult:
         started = time.monotonic()
         if self._aborted.is_set():
             return CommandResult(-1, b"", b"connection closed\n", 0.0)
+        if command == BASH and self._loop_busy.acquire(blocking=False):
+            try:
+                return self._run_in_loop(stdin, started, timeout)
+            finally:
+                self._loop_busy.release()
         if command == BASH:
-            # The script reports the session's pid itself: no pid means it never started.
+            # The script reports the session's pid itself, as the loop's scripts do.
             stdin = f"{REPORT_PGID}\n".encode() + stdin
-        channel = self._spares.take(self._options.timeout) if command == BASH else None
-        if channel is not None:
-            result, running = self._command(channel, None, stdin, started, timeout)
-            started_script = running.pgid is not None or result.exit_status != -1
-            # Whether the script may have run: it may once sent, unless the connection
-            # still stands (then a shell that read it would have reported its pid).
-            unknown = running.sent and not self.alive
-            if started_script or unknown or running.timed_out or self._aborted.is_set():
-                return result
-            # The ready session's shell was gone before it read the script (killed while
-            # it waited, or its connection dropped before the script left): nothing ran,
-            # so the command goes to a new session, on a new connection if need be.
         try:
             channel = self._session()
         except ConnectError as error:
-            text = str(error)
-            return CommandResult(
-                -1, b"", f"{text}\n".encode(), time.monotonic() - started, text, True
-            )
+            return _not_connected(error, started)
         return self._command(channel, command, stdin, started, timeout)[0]
+
+    def _run_in_loop(self, stdin: bytes, started: float, timeout: float | None) -> CommandResult:
+        """The script through the command loop; once more on a new loop if it never began.
+
+        A loop whose shell died while it waited (killed, or the host closed it) may look
+        alive until its end arrives: the script is then never read, and runs on a new one.
+        Once the loop has read it, or the connection dropped after it left (whether it was
+        read is then unknown), it is never sent again.
+        """
+        for attempt in (1, 2):
+            try:
+                channel = self._loop_channel()
+            except ConnectError as error:
+                return _not_connected(error, started)
+            result, running = self._loop_command(channel, stdin, started, timeout)
+            if running.started or running.timed_out or self._aborted.is_set():
+                return result
+            if (running.sent and not self.alive) or attempt == 2:
+                return result
+        raise AssertionError("unreachable")
+
+    def _loop_command(
+        self, channel: paramiko.Channel, stdin: bytes, started: float, timeout: float | None
+    ) -> tuple[CommandResult, _Running]:
+        running = _Running(channel)
+        with self._lock:
+            self._running.add(running)
+        try:
+            marker = new_marker()
+            output = LoopOutput(marker)
+            try:
+                channel.sendall(frame(stdin, marker))
+                running.sent = True
+                result = self._drive_loop(running, output, started, timeout)
+            except (paramiko.SSHException, OSError, EOFError) as error:
+                running.started = output.started
+                result = self._lost(
+                    bytearray(output.stdout), bytearray(output.stderr), started, error
+                )
+            if not output.done:
+                self._drop_loop()
+            return result, running
+        finally:
+            with self._lock:
+                self._running.discard(running)
+
+    def _drive_loop(
+        self, running: _Running, output: LoopOutput, started: float, timeout: float | None
+    ) -> CommandResult:
+        channel = running.channel
+        deadline = started + timeout if timeout is not None else None
+        while True:
+            while channel.recv_ready():
+                output.feed_stdout(channel.recv(65536))
+            while channel.recv_stderr_ready():
+                output.feed_stderr(channel.recv_stderr(65536))
+            running.pgid = output.pgid
+            running.started = output.started
+            if output.done:
+                status = output.status if output.status is not None else -1
+                duration = time.monotonic() - started
+                return CommandResult(status, output.stdout, output.stderr, duration)
+            if channel.recv_ready() or channel.recv_stderr_ready():
+                continue
+            if channel.closed or channel.eof_received:
+                break
+            wait = 1.0
+            if deadline is not None:
+                now = time.monotonic()
+                if deadline <= now:
+                    running.timed_out = True
+                    self._stop(running)
+                    stderr = output.stderr + f"\ntimed out after {timeout:g}s\n".encode()
+                    return CommandResult(-1, output.stdout, stderr, timeout or 0.0)
+                wait = min(wait, deadline - now)
+            select.select([channel], [], [], wait)
+        # The loop ended before the command did: killed, or its connection went down.
+        if not self._aborted.is_set() and _went_down(running.transport):
+            return self._lost(
+                bytearray(output.stdout),
+                bytearray(output.stderr),
+                started,
+                running.transport.get_exception(),
+            )
+        duration = time.monotonic() - started
+        return CommandResult(-1, output.stdout, output.stderr, duration)
 
     def _command(
         self,
@@ -370,7 +492,7 @@ class SSHTransport:
 
     def close(self) -> None:
         self.abort()
-        self._spares.close()
+        self._drop_loop()
         if self._transport is not None:
             self._transport.close()
         if self._connection is not None:
@@ -385,6 +507,8 @@ class _Running:
     pgid: int | None = None
     #: The whole standard input was handed to the connection.
     sent: bool = False
+    #: A command loop read the script (it may have run).
+    started: bool = False
     timed_out: bool = False
 
     @property
@@ -394,6 +518,11 @@ class _Running:
 
 class _Transient(ConnectError):
     """A connection failure that may pass: refused, timed out, reset, no route."""
+
+
+def _not_connected(error: ConnectError, started: float) -> CommandResult:
+    text = str(error)
+    return CommandResult(-1, b"", f"{text}\n".encode(), time.monotonic() - started, text, True)
 
 
 def _went_down(transport: paramiko.Transport, settle: float = 1.0) -> bool:

@@ -1,0 +1,177 @@
+"""A host's command loop: one SSH channel running a small bash loop that runs every script.
+
+A session per command costs the host an sshd session (a fork, its bookkeeping, a new
+shell) and the runner a dozen SSH messages; on a fleet of hosts sharing a few cores that,
+not the network, bounds how fast steps go (bench/, figure 3). The loop keeps one channel
+open per host. For each command the runner writes a header line (the script's length and
+a random marker) and the script; the loop prints the marker, runs the script in a shell
+of its own (a fork of the loop's shell, in a process group of its own thanks to
+``set -m``) that sources it from a pipe, then prints the marker again with the exit
+status, on standard output and on standard error. :class:`LoopOutput` cuts the command's
+own output out of the two streams.
+
+What stays as it was with a session per command: every script runs in a new shell
+process reading its text from standard input, never from a command line, and nothing but
+files carries over from one to the next; its process group is its own, which a timeout
+kills whole; stdout, stderr and exit status are the command's own. What differs: ``$$``
+is the loop's pid, the same for every command of a run on that host (``$BASHPID`` is the
+command's own), and a background process that keeps writing to the output after its
+command ended no longer dies of a closed pipe; what it writes between commands is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from runbook.execution.shell import quote
+
+#: The loop. Its own stderr goes to /dev/null (bash would report a script killed by a
+#: signal there); the scripts' and the markers' stderr go to the channel's, kept on fd 3.
+#: ``read -N`` takes exactly the script's bytes (``LC_ALL=C``: bytes, not characters),
+#: never the next header. The subshell forgets the loop's variables, prints its pid,
+#: which ``set -m`` made its process group, then sources the script from a pipe. A
+#: here-string is a pipe only while it fits the pipe's buffer, beyond which bash would
+#: write it to a temporary file, so a larger script is fed by a forked ``printf`` instead:
+#: a script's text never touches a disk.
+LOOP = r"""exec 3>&2 2>/dev/null
+set -m
+while IFS=' ' read -r n id; do
+  LC_ALL=C IFS= read -r -N "$n" s || break
+  printf '\036%s\n' "$id"; printf '\036%s\n' "$id" >&3
+  if [ "$n" -lt 60000 ]; then
+    ( unset n id s; printf '\036%s\n' "$BASHPID"; . /dev/stdin ) <<<"$s" 2>&3 3>&-
+  else
+    ( unset n id s; printf '\036%s\n' "$BASHPID"; . /dev/stdin ) < <(printf '%s' "$s") 2>&3 3>&-
+  fi
+  s=$?
+  printf '\036%s %s\n' "$id" "$s" >&3; printf '\036%s %s\n' "$id" "$s"
+done
+"""
+#: The channel's command line: the loop needs bash whatever the login shell is.
+LOOP_COMMAND = f"exec bash -c {quote(LOOP)}"
+
+MARK = b"\x1e"
+#: The subshell's first line: its pid. It comes first, so it is looked for only there.
+_PGID = re.compile(rb"\x1e(\d+)\n")
+_PGID_WITHIN = 32
+#: Bytes an end marker may take after the marker itself: a space, the status, a newline.
+_STATUS_TAIL = 6
+
+
+def new_marker() -> str:
+    """A marker no script can know in advance: it reaches the host only in the header."""
+    return secrets.token_hex(8)
+
+
+def frame(script: bytes, marker: str) -> bytes:
+    """What the loop reads for one command: the header line, then exactly the script."""
+    return f"{len(script)} {marker}\n".encode("ascii") + script
+
+
+class _Stream:
+    """One of the two streams: drops what comes before the start marker, ends at the end one.
+
+    With ``head``, the first match of it near the start (the pid line) is taken out of
+    the command's output and kept in :attr:`head`.
+    """
+
+    def __init__(self, marker: bytes, head: re.Pattern[bytes] | None = None) -> None:
+        self._start = MARK + marker + b"\n"
+        self._end = MARK + marker + b" "
+        self._head_pattern = head
+        self._buffer = bytearray()
+        self._scanned = 0
+        self.started = False
+        self.ended = False
+        self.status: int | None = None
+        self.head: bytes | None = None
+
+    def feed(self, data: bytes) -> None:
+        if self.ended:
+            return
+        self._buffer += data
+        if not self.started:
+            at = self._buffer.find(self._start)
+            if at < 0:
+                # Output of an earlier command's background process; keep only a tail
+                # that may be the beginning of the marker, split across two reads.
+                del self._buffer[: max(0, len(self._buffer) - len(self._start))]
+                return
+            del self._buffer[: at + len(self._start)]
+            self.started = True
+        if self._head_pattern is not None and self.head is None:
+            self._take_head(self._head_pattern)
+        self._find_end()
+
+    @property
+    def body(self) -> bytes:
+        """The command's output so far (all of it once :attr:`ended`)."""
+        return bytes(self._buffer) if self.started else b""
+
+    def _take_head(self, pattern: re.Pattern[bytes]) -> None:
+        match = pattern.search(self._buffer, 0, _PGID_WITHIN)
+        if match is not None:
+            self.head = match.group(1)
+            del self._buffer[match.start() : match.end()]
+            self._scanned = 0
+        elif len(self._buffer) >= _PGID_WITHIN or self._buffer.find(self._end) >= 0:
+            self.head = b""  # not there: the script's shell could not start
+
+    def _find_end(self) -> None:
+        at = self._buffer.find(self._end, self._scanned)
+        while at >= 0:
+            newline = self._buffer.find(b"\n", at + len(self._end))
+            if newline < 0:
+                self._scanned = at
+                return  # the rest of the end marker is still on its way
+            status = bytes(self._buffer[at + len(self._end) : newline])
+            if status.isdigit():
+                self.status = int(status)
+                self.ended = True
+                del self._buffer[at:]
+                return
+            at = self._buffer.find(self._end, at + 1)
+        self._scanned = max(0, len(self._buffer) - len(self._end) - _STATUS_TAIL)
+
+
+class LoopOutput:
+    """One command's part of a loop's output: its pid, its two streams, its exit status."""
+
+    def __init__(self, marker: str) -> None:
+        encoded = marker.encode("ascii")
+        self._stdout = _Stream(encoded, head=_PGID)
+        self._stderr = _Stream(encoded)
+
+    def feed_stdout(self, data: bytes) -> None:
+        self._stdout.feed(data)
+
+    def feed_stderr(self, data: bytes) -> None:
+        self._stderr.feed(data)
+
+    @property
+    def started(self) -> bool:
+        """The loop read the command: from here on the script may have run."""
+        return self._stdout.started or self._stderr.started
+
+    @property
+    def pgid(self) -> int | None:
+        """The script's process group; 0 if its shell never reported one, None until then."""
+        head = self._stdout.head
+        return None if head is None else int(head or 0)
+
+    @property
+    def done(self) -> bool:
+        return self._stdout.ended and self._stderr.ended
+
+    @property
+    def status(self) -> int | None:
+        return self._stdout.status
+
+    @property
+    def stdout(self) -> bytes:
+        return self._stdout.body
+
+    @property
+    def stderr(self) -> bytes:
+        return self._stderr.body
