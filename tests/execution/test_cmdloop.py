@@ -34,7 +34,7 @@ def feed(output: LoopOutput, stdout: bytes, stderr: bytes, size: int = 1) -> Non
 @pytest.mark.parametrize("size", [1, 3, 7, 4096])
 def test_the_command_s_own_output_is_cut_out_whatever_the_pieces(size) -> None:
     output = LoopOutput("ab12")
-    stdout = b"stray\x1eab12\n\x1e4321\nno newline at the end\x1eab12 3\nlater stray"
+    stdout = b"stray\x1eab12:4321\nno newline at the end\x1eab12 3\nlater stray"
     stderr = b"old\n\x1eab12\nerr\n\x1eab12 3\n"
     feed(output, stdout, stderr, size)
     assert output.done and output.started
@@ -45,8 +45,8 @@ def test_the_command_s_own_output_is_cut_out_whatever_the_pieces(size) -> None:
 
 def test_a_marker_like_text_in_the_output_is_output() -> None:
     output = LoopOutput("ab12")
-    body = b"\x1eab12 x\n\x1eab13 0\n\x1e77\n"
-    feed(output, b"\x1eab12\n\x1e9\n" + body + b"\x1eab12 0\n", b"\x1eab12\n\x1eab12 0\n", 5)
+    body = b"\x1eab12 x\n\x1eab13 0\n\x1eab12:77\n"
+    feed(output, b"\x1eab12:9\n" + body + b"\x1eab12 0\n", b"\x1eab12\n\x1eab12 0\n", 5)
     assert output.done and output.stdout == body and output.pgid == 9
 
 
@@ -57,10 +57,11 @@ def test_nothing_read_means_not_started() -> None:
     assert output.stdout == b"" and output.pgid is None
 
 
-def test_a_shell_that_never_reported_its_pid_has_none() -> None:
+def test_a_command_whose_shell_never_started_ends_with_the_loop_s_status() -> None:
     output = LoopOutput("ab12")
-    feed(output, b"\x1eab12\n\x1eab12 127\n", b"\x1eab12\n\x1eab12 127\n")
-    assert output.done and output.pgid == 0 and output.status == 127
+    feed(output, b"stray\x1eab12 126\n", b"\x1eab12 126\n")
+    assert output.done and output.started
+    assert (output.pgid, output.status, output.stdout, output.stderr) == (0, 126, b"", b"")
 
 
 def test_markers_differ() -> None:

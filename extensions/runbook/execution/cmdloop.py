@@ -4,11 +4,11 @@ A session per command costs the host an sshd session (a fork, its bookkeeping, a
 shell) and the runner a dozen SSH messages; on a fleet of hosts sharing a few cores that,
 not the network, bounds how fast steps go (bench/, figure 3). The loop keeps one channel
 open per host. For each command the runner writes a header line (the script's length and
-a random marker) and the script; the loop prints the marker, runs the script in a shell
-of its own (a fork of the loop's shell, in a process group of its own thanks to
-``set -m``) that sources it from a pipe, then prints the marker again with the exit
-status, on standard output and on standard error. :class:`LoopOutput` cuts the command's
-own output out of the two streams.
+a random marker) and the script; the loop runs the script in a shell of its own (a fork
+of the loop's shell, in a process group of its own thanks to ``set -m``) that prints the
+marker (with its pid on standard output) and sources the script from a pipe, then the
+loop prints the marker again with the exit status, on standard output and on standard
+error. :class:`LoopOutput` cuts the command's own output out of the two streams.
 
 What stays as it was with a session per command: every script runs in a new shell
 process reading its text from standard input, never from a command line, and nothing but
@@ -29,20 +29,21 @@ from runbook.execution.shell import quote
 #: The loop. Its own stderr goes to /dev/null (bash would report a script killed by a
 #: signal there); the scripts' and the markers' stderr go to the channel's, kept on fd 3.
 #: ``read -N`` takes exactly the script's bytes (``LC_ALL=C``: bytes, not characters),
-#: never the next header. The subshell forgets the loop's variables, prints its pid,
-#: which ``set -m`` made its process group, then sources the script from a pipe. A
-#: here-string is a pipe only while it fits the pipe's buffer, beyond which bash would
-#: write it to a temporary file, so a larger script is fed by a forked ``printf`` instead:
-#: a script's text never touches a disk.
+#: never the next header. The subshell prints the start markers, the one on stdout with
+#: its pid, which ``set -m`` made its process group, forgets the loop's variables, then
+#: sources the script from a pipe. A here-string is a pipe only while it fits the pipe's
+#: buffer, beyond which bash would write it to a temporary file, so a larger script is fed
+#: by a forked ``printf`` instead: a script's text never touches a disk.
 LOOP = r"""exec 3>&2 2>/dev/null
 set -m
 while IFS=' ' read -r n id; do
   LC_ALL=C IFS= read -r -N "$n" s || break
-  printf '\036%s\n' "$id"; printf '\036%s\n' "$id" >&3
   if [ "$n" -lt 60000 ]; then
-    ( unset n id s; printf '\036%s\n' "$BASHPID"; . /dev/stdin ) <<<"$s" 2>&3 3>&-
+    ( printf '\036%s:%s\n' "$id" "$BASHPID"; printf '\036%s\n' "$id" >&2; unset n id s
+      . /dev/stdin ) <<<"$s" 2>&3 3>&-
   else
-    ( unset n id s; printf '\036%s\n' "$BASHPID"; . /dev/stdin ) < <(printf '%s' "$s") 2>&3 3>&-
+    ( printf '\036%s:%s\n' "$id" "$BASHPID"; printf '\036%s\n' "$id" >&2; unset n id s
+      . /dev/stdin ) < <(printf '%s' "$s") 2>&3 3>&-
   fi
   s=$?
   printf '\036%s %s\n' "$id" "$s" >&3; printf '\036%s %s\n' "$id" "$s"
@@ -52,11 +53,10 @@ done
 LOOP_COMMAND = f"exec bash -c {quote(LOOP)}"
 
 MARK = b"\x1e"
-#: The subshell's first line: its pid. It comes first, so it is looked for only there.
-_PGID = re.compile(rb"\x1e(\d+)\n")
-_PGID_WITHIN = 32
 #: Bytes an end marker may take after the marker itself: a space, the status, a newline.
 _STATUS_TAIL = 6
+#: Bytes kept, before the start marker, of what may be its beginning split across reads.
+_START_TAIL = 48
 
 
 def new_marker() -> str:
@@ -72,36 +72,26 @@ def frame(script: bytes, marker: str) -> bytes:
 class _Stream:
     """One of the two streams: drops what comes before the start marker, ends at the end one.
 
-    With ``head``, the first match of it near the start (the pid line) is taken out of
-    the command's output and kept in :attr:`head`.
+    ``start`` matches the start marker; its group, if it has one, is the subshell's pid.
     """
 
-    def __init__(self, marker: bytes, head: re.Pattern[bytes] | None = None) -> None:
-        self._start = MARK + marker + b"\n"
+    def __init__(self, marker: bytes, start: re.Pattern[bytes]) -> None:
+        self._start = start
         self._end = MARK + marker + b" "
-        self._head_pattern = head
         self._buffer = bytearray()
         self._scanned = 0
         self.started = False
         self.ended = False
         self.status: int | None = None
-        self.head: bytes | None = None
+        #: The pid the start marker carried; ``b""`` if the loop ended the command without one.
+        self.pid: bytes | None = None
 
     def feed(self, data: bytes) -> None:
         if self.ended:
             return
         self._buffer += data
-        if not self.started:
-            at = self._buffer.find(self._start)
-            if at < 0:
-                # Output of an earlier command's background process; keep only a tail
-                # that may be the beginning of the marker, split across two reads.
-                del self._buffer[: max(0, len(self._buffer) - len(self._start))]
-                return
-            del self._buffer[: at + len(self._start)]
-            self.started = True
-        if self._head_pattern is not None and self.head is None:
-            self._take_head(self._head_pattern)
+        if not self.started and not self._find_start():
+            return
         self._find_end()
 
     @property
@@ -109,14 +99,23 @@ class _Stream:
         """The command's output so far (all of it once :attr:`ended`)."""
         return bytes(self._buffer) if self.started else b""
 
-    def _take_head(self, pattern: re.Pattern[bytes]) -> None:
-        match = pattern.search(self._buffer, 0, _PGID_WITHIN)
+    def _find_start(self) -> bool:
+        match = self._start.search(self._buffer)
         if match is not None:
-            self.head = match.group(1)
-            del self._buffer[match.start() : match.end()]
-            self._scanned = 0
-        elif len(self._buffer) >= _PGID_WITHIN or self._buffer.find(self._end) >= 0:
-            self.head = b""  # not there: the script's shell could not start
+            self.pid = match.group(1) if self._start.groups else b""
+            del self._buffer[: match.end()]
+        else:
+            end = self._buffer.find(self._end)
+            if end < 0:
+                # Output of an earlier command's background process: dropped.
+                del self._buffer[: max(0, len(self._buffer) - _START_TAIL)]
+                return False
+            # The loop ended the command, but its shell never started: no output.
+            self.pid = b""
+            del self._buffer[:end]
+        self.started = True
+        self._scanned = 0
+        return True
 
     def _find_end(self) -> None:
         at = self._buffer.find(self._end, self._scanned)
@@ -139,9 +138,10 @@ class LoopOutput:
     """One command's part of a loop's output: its pid, its two streams, its exit status."""
 
     def __init__(self, marker: str) -> None:
-        encoded = marker.encode("ascii")
-        self._stdout = _Stream(encoded, head=_PGID)
-        self._stderr = _Stream(encoded)
+        raw = marker.encode("ascii")
+        start = MARK + re.escape(raw)
+        self._stdout = _Stream(raw, re.compile(start + rb":(\d+)\n"))
+        self._stderr = _Stream(raw, re.compile(start + rb"\n"))
 
     def feed_stdout(self, data: bytes) -> None:
         self._stdout.feed(data)
@@ -151,14 +151,14 @@ class LoopOutput:
 
     @property
     def started(self) -> bool:
-        """The loop read the command: from here on the script may have run."""
+        """The script's shell started (or the loop ended the command): it may have run."""
         return self._stdout.started or self._stderr.started
 
     @property
     def pgid(self) -> int | None:
-        """The script's process group; 0 if its shell never reported one, None until then."""
-        head = self._stdout.head
-        return None if head is None else int(head or 0)
+        """The script's process group; 0 if its shell never started, None until known."""
+        pid = self._stdout.pid
+        return None if pid is None else int(pid or 0)
 
     @property
     def done(self) -> bool:
