@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 
 import pytest
@@ -40,6 +41,25 @@ def test_a_run_is_recorded_per_step_and_host_with_mode_0600(run_local, tmp_path)
     assert records[0]["inventory_name"] == "local"
     assert records[4]["host"] == "localhost" and records[4]["packages"] == {}
     assert read_journal(journal).complete
+
+
+def test_the_journal_reaches_the_disk_at_the_start_after_each_step_and_at_the_end(
+    run_local, tmp_path, monkeypatch
+) -> None:
+    """Every record is written at once (a killed runner loses nothing); the disk is asked
+    to keep them once per step, not once per host record."""
+    journal = tmp_path / "j.jsonl"
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        synced.append(len(journal.read_text().splitlines()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    run_local(three_steps(tmp_path), JournalWriter(journal))
+    # run record; after steps 1, 2, 3 (one host record each); facts and end at the end.
+    assert synced == [1, 2, 3, 4, 6]
 
 
 def test_the_journal_holds_no_secret_values_and_no_output(run_local, tmp_path) -> None:

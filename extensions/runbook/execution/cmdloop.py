@@ -21,7 +21,6 @@ command ended no longer dies of a closed pipe; what it writes between commands i
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from runbook.execution.shell import quote
@@ -72,11 +71,14 @@ def frame(script: bytes, marker: str) -> bytes:
 class _Stream:
     """One of the two streams: drops what comes before the start marker, ends at the end one.
 
-    ``start`` matches the start marker; its group, if it has one, is the subshell's pid.
+    The start marker is ``start``, then, when ``with_pid``, the subshell's pid and a newline.
+    Markers are found with plain byte searches: a regular expression would be compiled
+    afresh for every command, as every command has a marker of its own.
     """
 
-    def __init__(self, marker: bytes, start: re.Pattern[bytes]) -> None:
-        self._start = start
+    def __init__(self, marker: bytes, with_pid: bool) -> None:
+        self._start = MARK + marker + (b":" if with_pid else b"\n")
+        self._with_pid = with_pid
         self._end = MARK + marker + b" "
         self._buffer = bytearray()
         self._scanned = 0
@@ -100,10 +102,18 @@ class _Stream:
         return bytes(self._buffer) if self.started else b""
 
     def _find_start(self) -> bool:
-        match = self._start.search(self._buffer)
-        if match is not None:
-            self.pid = match.group(1) if self._start.groups else b""
-            del self._buffer[: match.end()]
+        at = self._buffer.find(self._start)
+        if at >= 0:
+            after = at + len(self._start)
+            if self._with_pid:
+                newline = self._buffer.find(b"\n", after)
+                if newline < 0:
+                    return False  # the pid is still on its way
+                self.pid = bytes(self._buffer[after:newline])
+                after = newline + 1
+            else:
+                self.pid = b""
+            del self._buffer[:after]
         else:
             end = self._buffer.find(self._end)
             if end < 0:
@@ -139,9 +149,8 @@ class LoopOutput:
 
     def __init__(self, marker: str) -> None:
         raw = marker.encode("ascii")
-        start = MARK + re.escape(raw)
-        self._stdout = _Stream(raw, re.compile(start + rb":(\d+)\n"))
-        self._stderr = _Stream(raw, re.compile(start + rb"\n"))
+        self._stdout = _Stream(raw, with_pid=True)
+        self._stderr = _Stream(raw, with_pid=False)
 
     def feed_stdout(self, data: bytes) -> None:
         self._stdout.feed(data)
@@ -158,7 +167,9 @@ class LoopOutput:
     def pgid(self) -> int | None:
         """The script's process group; 0 if its shell never started, None until known."""
         pid = self._stdout.pid
-        return None if pid is None else int(pid or 0)
+        if pid is None:
+            return None
+        return int(pid) if pid.isdigit() else 0
 
     @property
     def done(self) -> bool:

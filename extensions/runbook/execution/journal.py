@@ -1,11 +1,14 @@
 """The journal: every step's result per host, as JSON lines, for ``--resume`` and ``requires``.
 
 One file per scenario and inventory (see :mod:`runbook.execution.statedir`), mode 0600.
-Each record is one ``write`` of one line followed by ``fsync``, so a crash leaves at most
-a torn last line, which the reader skips with a warning; the next run starts on a fresh
-line so that its own first record is never glued to the torn one. Each host's record is
-written as soon as that host finishes the step, so a run killed at any point has recorded
-every step it completed. Records (``v`` is the format)::
+Each record is one ``write`` of one line, written as soon as that host finishes the step,
+so a run killed at any point has recorded every step it completed. The file is flushed
+to disk (``fsync``) after the run's first record, after each step and at the end: a
+power loss of the control host loses at most the step in progress, and one ``fsync`` per
+step rather than per host keeps a fleet's workers from queueing behind the disk. A crash
+leaves at most a torn last line, which the reader skips with a warning; the next run
+starts on a fresh line so that its own first record is never glued to the torn one.
+Records (``v`` is the format)::
 
     {"v":2,"t":"run","run":ID,"time":T,"scenario":S,"digest":D,"inventory":K,
      "inventory_name":"testbed default","steps":{"galera/1":FP,...},"selected":[...],
@@ -35,7 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runbook.execution.errors import ResumeError
-from runbook.execution.events import Event, HostDone, HostFacts, RunFinished, RunStarted
+from runbook.execution.events import (
+    Event,
+    HostDone,
+    HostFacts,
+    RunFinished,
+    RunStarted,
+    StepDone,
+)
 from runbook.execution.results import DONE_STATUSES
 from runbook.execution.statedir import private_dir
 from runbook.plan.model import PlannedStep
@@ -49,6 +59,7 @@ class JournalWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
+        self._unsynced = False
         self._run = ""
         self._fingerprints: dict[str, str] = {}
         self._planned: tuple[PlannedStep, ...] = ()
@@ -56,6 +67,9 @@ class JournalWriter:
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self._start(event)
+            self._sync()
+        elif isinstance(event, StepDone) and self._fd is not None:
+            self._sync()
         elif isinstance(event, HostDone) and self._fd is not None:
             outcome = event.outcome
             self._write(
@@ -81,6 +95,7 @@ class JournalWriter:
                 state.done(p.step.id, p.hosts, self._fingerprints[p.step.id]) for p in self._planned
             )
             self._write({"t": "end", "status": event.status, "complete": complete})
+            self._sync()
             os.close(self._fd)
             self._fd = None
 
@@ -116,7 +131,12 @@ class JournalWriter:
         assert self._fd is not None
         full = {"v": FORMAT, **record, "run": self._run, "time": round(time.time(), 3)}
         os.write(self._fd, (json.dumps(full) + "\n").encode("utf-8"))
-        os.fsync(self._fd)
+        self._unsynced = True
+
+    def _sync(self) -> None:
+        if self._fd is not None and self._unsynced:
+            os.fsync(self._fd)
+            self._unsynced = False
 
 
 @dataclass
