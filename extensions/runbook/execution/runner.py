@@ -25,7 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from typing import Literal
 
 from runbook.execution import copying
@@ -215,20 +215,24 @@ class Runner:
 
     def _ask_facts(self, pool: ThreadPoolExecutor, hosts: tuple[str, ...]) -> None:
         """Each host's OS and package versions, in parallel; Ctrl-C here ends only this."""
-        futures = [pool.submit(self._facts, host) for host in hosts]
+        # Hosts that ran the same steps ask about the same packages: read the scripts once.
+        by_steps: dict[tuple[int, ...], tuple[str, ...]] = {}
+        futures = []
+        for host in hosts:
+            ran = tuple(i for i, planned in enumerate(self.plan.steps) if host in planned.hosts)
+            if ran not in by_steps:
+                by_steps[ran] = installed_packages(self.plan.steps[i].step.script for i in ran)
+            futures.append(pool.submit(self._facts, host, by_steps[ran]))
         try:
             wait(futures)
         except KeyboardInterrupt:
             self._interrupt()
 
-    def _facts(self, host: str) -> None:
+    def _facts(self, host: str, packages: tuple[str, ...]) -> None:
         """One command on ``host``; whatever goes wrong, it records less, never fails."""
         transport = self.transports.get(host)
         if transport is None or not transport.alive or self._cancelled.is_set():
             return
-        packages = installed_packages(
-            planned.step.script for planned in self.plan.steps if host in planned.hosts
-        )
         try:
             result = transport.run(BASH, script_text({}, facts_command(packages)), FACTS_TIMEOUT)
         except Exception:  # a question about the host must not turn a passed run into a crash
@@ -291,18 +295,16 @@ class Runner:
 
     def _collect(self, futures: dict[Future[HostOutcome], str], outcomes: dict) -> None:
         """Wait for a batch; after a failure, hosts not yet started are not started."""
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                if not future.cancelled():
-                    outcomes[futures[future]] = future.result()
-            if self.mode == "run" and any(o.failed for o in outcomes.values()):
-                for future in pending:
-                    future.cancel()
-                for future in [f for f in pending if not f.cancelled()]:
-                    outcomes[futures[future]] = future.result()
-                return
+        stopping = False
+        for future in as_completed(futures):
+            if future.cancelled():
+                continue
+            outcome = future.result()
+            outcomes[futures[future]] = outcome
+            if outcome.failed and self.mode == "run" and not stopping:
+                stopping = True
+                for other in futures:
+                    other.cancel()
 
     # -- one step on one host ---------------------------------------------------------
 
