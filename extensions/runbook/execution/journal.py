@@ -60,6 +60,8 @@ class JournalWriter:
         self.path = path
         self._fd: int | None = None
         self._unsynced = False
+        #: This run's outcome per (step, host): whether it counts as done.
+        self._done_here: dict[tuple[str, str], bool] = {}
         self._run = ""
         self._fingerprints: dict[str, str] = {}
         self._planned: tuple[PlannedStep, ...] = ()
@@ -72,6 +74,7 @@ class JournalWriter:
             self._sync()
         elif isinstance(event, HostDone) and self._fd is not None:
             outcome = event.outcome
+            self._done_here[(outcome.step_id, outcome.host)] = outcome.status in DONE_STATUSES
             self._write(
                 {
                     "t": "host",
@@ -90,10 +93,7 @@ class JournalWriter:
                 {"t": "facts", "host": event.host, "os": event.os, "packages": event.packages}
             )
         elif isinstance(event, RunFinished) and self._fd is not None:
-            state = read_journal(self.path)
-            complete = event.status == "done" and all(
-                state.done(p.step.id, p.hosts, self._fingerprints[p.step.id]) for p in self._planned
-            )
+            complete = event.status == "done" and self._complete()
             self._write({"t": "end", "status": event.status, "complete": complete})
             self._sync()
             os.close(self._fd)
@@ -126,6 +126,20 @@ class JournalWriter:
                 "pid": os.getpid(),
             }
         )
+
+    def _complete(self) -> bool:
+        """Every planned step done on every host, by this run or, for what it did not run,
+        by the latest earlier record. The journal is read only in that second case: it
+        grows with every run, and a run that did everything need not read it."""
+        earlier = [
+            p
+            for p in self._planned
+            if not all(self._done_here.get((p.step.id, host), False) for host in p.hosts)
+        ]
+        if not earlier:
+            return True
+        state = read_journal(self.path)
+        return all(state.done(p.step.id, p.hosts, self._fingerprints[p.step.id]) for p in earlier)
 
     def _write(self, record: dict) -> None:
         assert self._fd is not None
