@@ -160,8 +160,8 @@ def test_a_script_runs_in_its_own_process_group_and_shell(loop) -> None:
 
 
 def test_the_loop_s_variables_are_not_the_script_s(loop) -> None:
-    result = loop.run('echo "[${n-}] [${id-}] [${s-}]"')
-    assert result.stdout == b"[] [] []\n"
+    result = loop.run('echo "[${n-}] [${id-}] [${s-}] [${piped-}]"')
+    assert result.stdout == b"[] [] [] []\n"
 
 
 def test_a_script_killed_by_a_signal_reports_it_and_the_loop_goes_on(loop) -> None:

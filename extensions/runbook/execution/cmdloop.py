@@ -30,19 +30,21 @@ from runbook.execution.shell import quote
 #: ``read -N`` takes exactly the script's bytes (``LC_ALL=C``: bytes, not characters),
 #: never the next header. The subshell prints the start markers, the one on stdout with
 #: its pid, which ``set -m`` made its process group, forgets the loop's variables, then
-#: sources the script from a pipe. A here-string is a pipe only while it fits the pipe's
-#: buffer, beyond which bash would write it to a temporary file, so a larger script is fed
-#: by a forked ``printf`` instead: a script's text never touches a disk.
+#: sources the script from a pipe. A here-string is a pipe only from bash 5.1 on and while
+#: it fits the pipe's buffer (64 KiB), beyond which bash writes it to a temporary file, so
+#: any other script is fed by a forked ``printf``: a script's text never touches a disk.
 LOOP = r"""exec 3>&2 2>/dev/null
 set -m
+piped=0
+(( BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501 )) && piped=60000
 while IFS=' ' read -r n id; do
   LC_ALL=C IFS= read -r -N "$n" s || break
-  if [ "$n" -lt 60000 ]; then
-    ( printf '\036%s:%s\n' "$id" "$BASHPID"; printf '\036%s\n' "$id" >&2; unset n id s
-      . /dev/stdin ) <<<"$s" 2>&3 3>&-
+  if [ "$n" -lt "$piped" ]; then
+    ( printf '\036%s:%s\n' "$id" "$BASHPID"; printf '\036%s\n' "$id" >&2
+      unset n id s piped; . /dev/stdin ) <<<"$s" 2>&3 3>&-
   else
-    ( printf '\036%s:%s\n' "$id" "$BASHPID"; printf '\036%s\n' "$id" >&2; unset n id s
-      . /dev/stdin ) < <(printf '%s' "$s") 2>&3 3>&-
+    ( printf '\036%s:%s\n' "$id" "$BASHPID"; printf '\036%s\n' "$id" >&2
+      unset n id s piped; . /dev/stdin ) < <(printf '%s' "$s") 2>&3 3>&-
   fi
   s=$?
   printf '\036%s %s\n' "$id" "$s" >&3; printf '\036%s %s\n' "$id" "$s"
