@@ -102,6 +102,7 @@ class JournalWriter:
     def _start(self, event: RunStarted) -> None:
         if event.mode != "run":
             return
+        self._done_here = {}
         private_dir(self.path.parent)
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         os.fchmod(self._fd, 0o600)
