@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -127,8 +128,6 @@ def test_a_background_process_holding_the_output_does_not_hold_the_command(
 def test_a_command_while_the_loop_is_busy_gets_a_session_of_its_own(testbed, transport) -> None:
     """``run`` is called from one thread at a time; should two ever overlap, the second
     does not wait for the first or mix with it."""
-    import threading
-
     slow: list = []
     thread = threading.Thread(target=lambda: slow.append(run(transport, "sleep 2; echo slow")))
     thread.start()

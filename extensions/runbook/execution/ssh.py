@@ -219,19 +219,9 @@ class SSHTransport:
     def _start_loop(self) -> None:
         """Start the command loop with the connection, in the same parallel pass over the
         hosts, so that the first command also waits for one round trip only. Should it fail,
-        the first command starts it, and reports why it cannot."""
-        transport = self._transport
-        if transport is None or (self._loop is not None and self._loop_usable(self._loop)):
-            return
-        self._drop_loop()
-        with contextlib.suppress(paramiko.SSHException, OSError, EOFError):
-            channel = transport.open_session(timeout=self._options.timeout)
-            try:
-                channel.exec_command(LOOP_COMMAND)
-            except BaseException:
-                channel.close()
-                raise
-            self._loop = channel
+        the first command tries again, and reports why it cannot."""
+        with contextlib.suppress(ConnectError):
+            self._loop_channel()
 
     def _loop_channel(self) -> paramiko.Channel:
         """The host's command loop, started (on a new connection if need be) when missing."""
