@@ -165,7 +165,11 @@ def test_records_of_the_wrong_shape_are_ignored(tmp_path) -> None:
     path.write_text('[1, 2]\n{"t": "host", "step": ["x"], "host": {}}\n"text"\n')
     state = read_journal(path)
     assert state.latest == {}
-    assert len(state.warnings) == 2
+    assert [warning.split(": ", 1)[1] for warning in state.warnings] == [
+        "ignored line 1: not an object",
+        "ignored line 2: step is not a string",
+        "ignored line 3: not an object",
+    ]
 
 
 def test_an_inventory_is_named_for_people_by_its_testbed_or_its_file(tmp_path) -> None:
