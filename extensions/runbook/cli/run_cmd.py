@@ -15,6 +15,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from runbook.cli.plan_cmd import add_plan_arguments, plan_from_args
+from runbook.errors import RunbookError
+from runbook.execution.errors import RefusedError, UsageError
+from runbook.model import MASK, Secret
+
+# The engine (runner, transports, reports) is imported inside the functions that run a
+# plan: every command's start-up, `runbook plan` and `--help` included, would pay for it.
 if TYPE_CHECKING:
     from runbook.execution.events import Subscriber
     from runbook.execution.junit import JUnitReport
@@ -37,8 +44,6 @@ def register(subparsers: Any) -> None:
         "Exit status: 0 done, 1 a step failed (--check: some step would run), 2 usage, "
         "3 refused before anything ran, 130 interrupted.",
     )
-    from runbook.cli.plan_cmd import add_plan_arguments
-
     add_plan_arguments(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -149,9 +154,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # The engine is imported here, not at the top: `runbook plan` and `--help` need none of it.
     from runbook.execution.connect import ConnectOptions
-    from runbook.execution.errors import UsageError
     from runbook.execution.junit import JUnitReport
     from runbook.execution.session import (
         SessionOptions,
@@ -205,10 +208,6 @@ def run(args: argparse.Namespace) -> int:
 
 def plan_or_refuse(args: argparse.Namespace, ref: str) -> Plan:
     """Load and plan ``ref``; any problem here is a refusal (exit 3): nothing has run."""
-    from runbook.cli.plan_cmd import plan_from_args
-    from runbook.errors import RunbookError
-    from runbook.execution.errors import RefusedError
-
     try:
         return plan_from_args(argparse.Namespace(**{**vars(args), "scenario": ref}))
     except (RunbookError, ValueError) as error:
@@ -278,8 +277,6 @@ def _subscribers(
 
 def _resume_command(args: argparse.Namespace, plan: Plan) -> str:
     """The command that resumes this run; secret values given with ``-e`` are not repeated."""
-    from runbook.model import MASK, Secret
-
     words = ["runbook", "run", args.scenario]
     if args.inventory:
         words += ["-i", str(args.inventory)]

@@ -16,12 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from runbook.cli.plan_cmd import add_plan_arguments
+from runbook.cli.run_cmd import plan_or_refuse
+
 ORDER = 45
 
 
 def register(subparsers: Any) -> None:
-    from runbook.cli.plan_cmd import add_plan_arguments
-
     parser = subparsers.add_parser(
         "train",
         help="walk through a scenario step by step on real hosts, interactively",
@@ -54,7 +55,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runbook.cli.run_cmd import plan_or_refuse
     from runbook.execution.connect import ConnectOptions
     from runbook.execution.session import SessionOptions, StepChoice, require_inventory
     from runbook.execution.statedir import default_state_dir
