@@ -163,19 +163,38 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     node1 = {"pacemaker": "2.1.5-1+deb12u1", "corosync": "3.1.7-1", "pcs": "0.11.5-1"}
     node3 = {**node1, "pacemaker": "2.1.5-1", "pcs": None}
-    debian = "Debian GNU/Linux 12 (bookworm)"
+    _write_base(root, monkeypatch, {"node1": node1, "node2": node1, "node3": node3}, DEBIAN)
+    return root
+
+
+DEBIAN = "Debian GNU/Linux 12 (bookworm)"
+
+
+def _write_base(
+    state_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    packages: dict[str, dict[str, str | None]],
+    *systems: str,
+    run_id: str = "r1",
+) -> None:
+    """A complete run of ``base`` on the testbed's three nodes; ``systems`` per node, in
+    order (the last one given for the rest)."""
+    hosts = ("node1", "node2", "node3")
     _write_run(
-        root,
+        state_dir,
         monkeypatch,
         scenario="base",
         inventory="3f2a9c0d1b7e",
         inventory_name="testbed default",
-        hosts=("node1", "node2", "node3"),
-        steps={"base/1": {host: Did("ok") for host in ("node1", "node2", "node3")}},
-        facts={"node1": (debian, node1), "node2": (debian, node1), "node3": (debian, node3)},
+        hosts=hosts,
+        steps={"base/1": {host: Did("ok") for host in hosts}},
+        facts={
+            host: (systems[min(number, len(systems) - 1)], packages.get(host, {}))
+            for number, host in enumerate(hosts)
+        },
         status="done",
+        run_id=run_id,
     )
-    return root
 
 
 @pytest.fixture
@@ -224,19 +243,7 @@ def test_header_of_a_run_without_host_facts_says_versions_are_unknown(executed):
 
 
 def test_header_hosts_on_different_systems_are_named_per_system(build, state_dir, monkeypatch):
-    debian, rocky = "Debian GNU/Linux 12 (bookworm)", "Rocky Linux 9.4"
-    _write_run(
-        state_dir,
-        monkeypatch,
-        scenario="base",
-        inventory="3f2a9c0d1b7e",
-        inventory_name="testbed default",
-        hosts=("node1", "node2", "node3"),
-        steps={"base/1": {host: Did("ok") for host in ("node1", "node2", "node3")}},
-        facts={"node1": (debian, {}), "node2": (debian, {}), "node3": (rocky, {})},
-        status="done",
-        run_id="r2",
-    )
+    _write_base(state_dir, monkeypatch, {}, DEBIAN, DEBIAN, "Rocky Linux 9.4", run_id="r2")
     app = build("rst", confoverrides={"runbook_results": str(state_dir)})
     assert _header(app, "base")[0].startswith(
         "Last proven 2026-11-21 21:46 UTC on testbed default (node1, node2, node3; "

@@ -39,8 +39,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -257,60 +257,27 @@ class _Shape(ValueError):
 def decode(data: dict[str, Any]) -> Record | None:
     """The record a journal line holds; None for a type this reader does not know.
 
-    Fields this reader does not know are skipped and missing optional ones take their
-    defaults, so journals of earlier formats read as they are.
+    Each field is read by its declared type, so the record classes above are the one
+    description of the format. Fields this reader does not know are skipped and missing
+    ones take their defaults, so journals of earlier formats read as they are; only the
+    names a record is about (its scenario, step, host) must be there.
     """
-    kind = data.get("t")
-    if kind == "run":
-        return RunRecord(
-            run=_text(data, "run"),
-            time=_number(data, "time"),
-            scenario=_text(data, "scenario", required=True),
-            digest=_text(data, "digest"),
-            inventory=_text(data, "inventory"),
-            inventory_name=_text(data, "inventory_name"),
-            steps={name: fp or "" for name, fp in _mapping(data, "steps", nulls=False).items()},
-            selected=_texts(data, "selected"),
-            hosts=_texts(data, "hosts"),
-            pid=_integer(data, "pid"),
-        )
-    if kind == "host":
-        return HostRecord(
-            run=_text(data, "run"),
-            time=_number(data, "time"),
-            step=_text(data, "step", required=True),
-            host=_text(data, "host", required=True),
-            status=_text(data, "status"),
-            fp=_text(data, "fp"),
-            phase=_text(data, "phase"),
-            exit=_integer(data, "exit"),
-            duration=_number(data, "duration"),
-            message=_text(data, "message"),
-        )
-    if kind == "facts":
-        return FactsRecord(
-            run=_text(data, "run"),
-            time=_number(data, "time"),
-            host=_text(data, "host", required=True),
-            os=_text(data, "os"),
-            packages=_mapping(data, "packages", nulls=True),
-        )
-    if kind == "end":
-        complete = data.get("complete", False)
-        return EndRecord(
-            run=_text(data, "run"),
-            time=_number(data, "time"),
-            status=_text(data, "status"),
-            complete=complete is True,
-        )
-    return None
+    name = data.get("t")
+    kind = _TYPES.get(name) if isinstance(name, str) else None
+    if kind is None:
+        return None
+    return kind(**{f.name: _READERS[str(f.type)](data, f.name) for f in fields(kind)})
 
 
-def _text(data: dict[str, Any], key: str, *, required: bool = False) -> str:
+_TYPES: dict[str, type[Record]] = {name: kind for kind, name in _KIND.items()}
+_REQUIRED = frozenset({"scenario", "step", "host"})
+
+
+def _text(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if isinstance(value, str):
         return value
-    if required or value is not None:
+    if value is not None or key in _REQUIRED:
         raise _Shape(f"{key} is not a string")
     return ""
 
@@ -324,10 +291,15 @@ def _number(data: dict[str, Any], key: str) -> float:
 
 def _integer(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise _Shape(f"{key} is not a whole number")
+    return value
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise _Shape(f"{key} is not true or false")
     return value
 
 
@@ -338,13 +310,29 @@ def _texts(data: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _mapping(data: dict[str, Any], key: str, *, nulls: bool) -> dict[str, str | None]:
+def _mapping(data: dict[str, Any], key: str, *, nulls: bool = True) -> dict[str, str | None]:
     value = data.get(key, {})
     if not isinstance(value, dict) or not all(
         isinstance(item, str) or (nulls and item is None) for item in value.values()
     ):
         raise _Shape(f"{key} is not a mapping of strings")
     return dict(value)
+
+
+def _fingerprints(data: dict[str, Any], key: str) -> dict[str, str]:
+    return {name: fp or "" for name, fp in _mapping(data, key, nulls=False).items()}
+
+
+#: How each declared field type is read (the annotations are strings here).
+_READERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
+    "str": _text,
+    "float": _number,
+    "int | None": _integer,
+    "bool": _flag,
+    "tuple[str, ...]": _texts,
+    "dict[str, str]": _fingerprints,
+    "dict[str, str | None]": _mapping,
+}
 
 
 @dataclass
