@@ -6,6 +6,7 @@ writes the formats by hand.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 from hypothesis import given, settings
@@ -30,6 +31,7 @@ from runbook.execution.journal import (
     RunRecord,
     read_journal,
 )
+from runbook.execution.junit import JUnitReport, xml_safe
 from runbook.execution.results import HostOutcome
 from runbook.execution.transcript import (
     TranscriptCommand,
@@ -202,3 +204,27 @@ def test_a_transcript_reads_back_command_by_command(tmp_path_factory, steps, sta
 def _lines(text: str) -> str:
     """What a transcript keeps of an output: its lines, each ended by a newline."""
     return text if not text or text.endswith("\n") else text + "\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(OUTPUT.filter(str.strip), st.text(max_size=80), st.text(max_size=200), HOST_STATUSES)
+def test_a_junit_report_parses_whatever_a_command_printed(
+    tmp_path_factory, title, message, output, status
+) -> None:
+    path = tmp_path_factory.mktemp("junit") / "report.xml"
+    report = JUnitReport(path)
+    model = local_step(1, "true", title=title)
+    plan = local_plan(model)
+    report(RunStarted("r", "demo", "Demo", None, "run", "", "local", plan.steps, ("fp",), (), ()))
+    outcome = HostOutcome(model.id, "localhost", status, message=message, output=output)
+    report(HostDone(model, outcome))
+    report(RunFinished("failed", 1.0))
+
+    [case] = ET.parse(path).getroot().iter("testcase")
+
+    assert case.get("name") == xml_safe(f"demo/1 {title} [localhost]")
+    if status == "failed":
+        failure = case.find("failure")
+        assert failure is not None
+        assert failure.get("message") == xml_safe(message)
+        assert (failure.text or "") == xml_safe(output).replace("\r\n", "\n").replace("\r", "\n")

@@ -3,10 +3,14 @@
 One report covers the whole command: with ``--with-deps`` each scenario that runs is a
 ``testsuite`` of its own in the same file, in the order they ran. The file is written
 again after each scenario, so a run that stops early still leaves what it did.
+Characters XML 1.0 cannot carry (terminal colour codes, NUL and the other control
+characters a command may print) are written as ``\\xNN``, so a CI system can always
+parse the report.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +18,13 @@ from pathlib import Path
 from runbook.execution.events import Event, HostDone, RunFinished, RunStarted
 from runbook.execution.results import HostOutcome
 from runbook.model import Step
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML 1.0 forbids written as ``\\xNN``."""
+    return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 @dataclass
@@ -50,7 +61,7 @@ def _render_suite(parent: ET.Element, suite: _Suite) -> None:
     element = ET.SubElement(
         parent,
         "testsuite",
-        name=suite.scenario,
+        name=xml_safe(suite.scenario),
         tests=str(len(cases)),
         failures=str(sum(o.status in ("failed", "would-run") for _, o in cases)),
         errors=str(sum(o.status == "interrupted" for _, o in cases)),
@@ -61,14 +72,14 @@ def _render_suite(parent: ET.Element, suite: _Suite) -> None:
         case = ET.SubElement(
             element,
             "testcase",
-            classname=suite.scenario,
-            name=f"{step.id} {step.title} [{outcome.host}]",
+            classname=xml_safe(suite.scenario),
+            name=xml_safe(f"{step.id} {step.title} [{outcome.host}]"),
             time=f"{outcome.duration:.3f}",
         )
         if outcome.status in ("failed", "would-run"):
-            failure = ET.SubElement(case, "failure", message=outcome.message)
-            failure.text = outcome.output
+            failure = ET.SubElement(case, "failure", message=xml_safe(outcome.message))
+            failure.text = xml_safe(outcome.output)
         elif outcome.status == "interrupted":
             ET.SubElement(case, "error", message="interrupted")
         elif outcome.status in ("skipped", "not-run"):
-            ET.SubElement(case, "skipped", message=outcome.message or outcome.status)
+            ET.SubElement(case, "skipped", message=xml_safe(outcome.message or outcome.status))
