@@ -228,3 +228,21 @@ def test_a_junit_report_parses_whatever_a_command_printed(
         assert failure is not None
         assert failure.get("message") == xml_safe(message)
         assert (failure.text or "") == xml_safe(output).replace("\r\n", "\n").replace("\r", "\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_read_as_a_transcript_never_raise(tmp_path_factory, content: bytes) -> None:
+    path = tmp_path_factory.mktemp("t") / "node1.log"
+    path.write_bytes(content)
+    transcript = read_transcript(path)
+    assert all(step.step_id for step in transcript.steps)
+
+
+def test_a_journal_time_no_calendar_holds_is_skipped_or_said_unknown(tmp_path) -> None:
+    from runbook.sphinx_ext.results import ScenarioRun
+
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"t": "run", "run": "r", "time": 1e400, "scenario": "demo"}\n')
+    assert read_journal(path).runs == []
+    assert ScenarioRun("demo", "r", "key", 1e300, []).when == "at an unknown time"

@@ -37,6 +37,7 @@ fields have the wrong types is skipped with a warning naming its line.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -284,7 +285,7 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 def _number(data: dict[str, Any], key: str) -> float:
     value = data.get(key, 0.0)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _Shape(f"{key} is not a number")
     return float(value)
 

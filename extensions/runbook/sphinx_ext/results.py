@@ -61,7 +61,11 @@ class ScenarioRun:
 
     @property
     def when(self) -> str:
-        return datetime.fromtimestamp(self.started, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        """The start in UTC; a time no calendar holds (an edited journal) is said to be so."""
+        try:
+            return datetime.fromtimestamp(self.started, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        except (OverflowError, ValueError, OSError):
+            return "at an unknown time"
 
 
 def read_results(state_dir: Path) -> dict[str, ScenarioRun]:
