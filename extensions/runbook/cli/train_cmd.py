@@ -48,8 +48,8 @@ def register(subparsers: Any) -> None:
         "--state-dir",
         type=Path,
         metavar="DIR",
-        help="where runs keep their locks: a trainee waits for a run of the same scenario "
-        "(default: as for `runbook run`)",
+        help="where runs keep their locks: training is refused while a run of the same "
+        "scenario holds its lock (default: as for `runbook run`)",
     )
     parser.set_defaults(handler=run)
 
