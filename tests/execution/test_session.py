@@ -222,3 +222,22 @@ def test_the_scenarios_lock_is_free_again_after_training(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert main(["run", *arguments]) == 0
+
+
+def test_a_run_that_connects_nowhere_imports_neither_sphinx_nor_fabric(tmp_path) -> None:
+    """The session opens connections through the transport factory, which imports the SSH
+    transport only for a remote host; a local run pays for neither library."""
+    scenario = tmp_path / "quick.rst"
+    scenario.write_text(SLOW.replace("sleep 60", "true"))
+    arguments = [str(scenario), "-i", str(DATA / "inventory.yml")]
+    arguments += ["--state-dir", str(tmp_path / "state")]
+    code = (
+        "import sys\n"
+        "from runbook.cli.main import main\n"
+        f"assert main(['run', *{arguments!r}]) == 0\n"
+        "loaded = {name.split('.')[0] for name in sys.modules}\n"
+        "heavy = sorted(loaded & {'sphinx', 'fabric', 'paramiko', 'invoke'})\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
