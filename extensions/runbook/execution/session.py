@@ -272,10 +272,13 @@ class Session:
             return "done"
         registered = self.prepare(chosen.steps)
         with stop_on_signals():
-            bus = EventBus(*subscribers)
+            # The records first: each event is on disk before anything shows it.
+            bus = EventBus()
             if self.options.mode == "run" and self.options.record:
                 bus.subscribe(JournalWriter(self.files.journal))
                 bus.subscribe(TranscriptWriter(self.transcripts))
+            for subscriber in subscribers:
+                bus.subscribe(subscriber)
             with self.connected(chosen.steps) as transports:
                 runner = Runner(
                     self.plan,
