@@ -91,7 +91,7 @@ class JournalWriter:
                     fp=self._fingerprints.get(outcome.step_id, ""),
                     host=outcome.host,
                     status=outcome.status,
-                    phase=outcome.phase,
+                    phase=outcome.phase or "",
                     exit=outcome.exit_status,
                     duration=round(outcome.duration, 3),
                     message=outcome.message,
