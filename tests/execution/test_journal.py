@@ -130,15 +130,6 @@ def test_check_runs_write_nothing(run_local, tmp_path) -> None:
     assert not journal.exists()
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=2000))
-def test_any_bytes_read_as_a_journal_never_raise(tmp_path_factory, content: bytes) -> None:
-    path = tmp_path_factory.mktemp("j") / "j.jsonl"
-    path.write_bytes(content)
-    state = read_journal(path)
-    assert state.done("demo/1", []) is True
-
-
 STATUSES = st.sampled_from(["ok", "skipped", "failed", "interrupted", "not-run"])
 
 
