@@ -9,10 +9,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from docutils import nodes
 
 from runbook.cli.main import build_parser
 from runbook.docutils_.loader import load_guide
-from runbook.docutils_.render import export_block, plan_values_read, run_commands
+from runbook.docutils_.render import (
+    export_block,
+    plan_values_read,
+    run_commands,
+    step_variables,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = load_guide(ROOT / "docs")
@@ -68,3 +74,38 @@ def test_run_it_commands_parse_with_the_real_parser(name):
         else:
             assert args.extra_vars == ["scenarios/vars/testbed.yml"]
             assert (ROOT / "scenarios/vars/testbed.yml").is_file()
+
+
+def test_step_cards_name_the_variables_each_step_reads():
+    scenario = GUIDE.scenarios["galera"]
+    reads = {step.index: step_variables(step, scenario) for step in scenario.steps}
+    assert reads[1] == []
+    assert reads[3] == ["galera_cluster_name", "RB_ADDRESS", "RB_HOST", "RB_NODES"]
+    assert reads[6][0] == "vip" and "keystone_db_password" in reads[6]
+
+
+def test_step_cards_say_which_group_the_hosts_come_from(build):
+    doctree = build("rst").env.get_doctree("galera")
+    facts = [
+        node.astext()
+        for node in doctree.findall(nodes.field_list)
+        if "rb-step-facts" in node["classes"]
+    ]
+    assert [fact.split("\n\n")[1] for fact in facts] == [
+        "every host of the group controllers",
+        "the first host of the group controllers",
+        "every host of the group controllers",
+        "every host of the group controllers",
+    ]
+
+
+def test_a_step_card_lists_declared_registered_and_runner_values_in_that_order():
+    scenario = GUIDE.scenarios["galera"]
+    reads = {step.id: step_variables(step, scenario) for step in scenario.steps}
+    assert any(reads.values()), "galera's steps read variables"
+    for names in reads.values():
+        kinds = [
+            0 if n in {v.name for v in scenario.variables} else 2 if n.startswith("RB_") else 1
+            for n in names
+        ]
+        assert kinds == sorted(kinds)

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from runbook.check.problems import CheckKind, CheckProblem
 from runbook.check.shell import Snippet, bash_errors, shellcheck
-from runbook.check.variables import SHELL_VARIABLES, shell_names
 from runbook.errors import RunbookError
 from runbook.export.order import find_cycle
 from runbook.export.view import SHELL_REFERENCE_RE
 from runbook.model import Scenario, SourceLocation, Step
+from runbook.parsing.shell_names import SHELL_VARIABLES, shell_names
 from runbook.parsing.variables import references
 from runbook.plan.model import Inventory
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from docutils import nodes
 
 from runbook.model import Scenario, Step, Variable, Verify
+from runbook.parsing.shell_names import shell_names
 from runbook.parsing.variables import REFERENCE_RE
 
 #: Builds the node that links to a scenario by name (a pending_xref under Sphinx).
@@ -81,8 +82,12 @@ def render_scenario(
     return box
 
 
-def render_step(step: Step) -> nodes.container:
-    """One numbered step: title, where it runs, notes, the command, the verification."""
+def render_step(step: Step, scenario: Scenario | None = None) -> nodes.container:
+    """One numbered step: title, where it runs, notes, the command, the verification.
+
+    With its ``scenario``, the card also names the inventory group the step's hosts come
+    from and the variables it reads, so a reader knows what to set and where.
+    """
     box = nodes.container(classes=["rb-step"], ids=[step.anchor])
     box["rb_step_id"] = step.id
     title = nodes.paragraph(classes=["rb-step-title"])
@@ -91,6 +96,8 @@ def render_step(step: Step) -> nodes.container:
     title += nodes.strong(step.title, step.title)
     box += title
     box += _badges(step)
+    if scenario is not None:
+        box += _where_and_what(step, scenario)
     notes = _notes(step)
     if notes:
         box += notes
@@ -136,7 +143,18 @@ _PLAN_VALUES: tuple[tuple[str, str, str], ...] = (
     (r"PHD_ENV_floating_ips", "<ip1 ip2 ...>", "the floating addresses, space separated"),
     (r"PHD_ENV_floating_ips(\d+)", "<floating address {0}>", "floating address {0}"),
 )
-_PLAN_VALUE_RE = re.compile(r"\$\{?((?:RB_|PHD_ENV_)[A-Za-z0-9_]+)")
+
+
+def _step_texts(step: Step) -> list[str]:
+    texts = [step.script, step.guard or ""]
+    if step.verify is not None:
+        texts.append(step.verify.command)
+    return texts
+
+
+def _names_read(step: Step) -> frozenset[str]:
+    """Every variable the step's script, guard and verification mention."""
+    return frozenset().union(*(shell_names(text).mentioned for text in _step_texts(step)))
 
 
 def plan_values_read(scenario: Scenario) -> list[str]:
@@ -145,12 +163,7 @@ def plan_values_read(scenario: Scenario) -> list[str]:
     A reader following the page by hand has no runner to set them, so the export block
     names them too; only the ones a command reads, in a stable order.
     """
-    texts = []
-    for step in scenario.steps:
-        texts += [step.script, step.guard or ""]
-        if step.verify is not None:
-            texts.append(step.verify.command)
-    found = {m.group(1) for text in texts for m in _PLAN_VALUE_RE.finditer(text)}
+    found = frozenset().union(*(_names_read(step) for step in scenario.steps))
     known = [name for name in found if _plan_value_kind(name) is not None]
     return sorted(known, key=lambda name: (_plan_value_kind(name), len(name), name))
 
@@ -341,6 +354,50 @@ def _badges(step: Step) -> nodes.paragraph:
         badges += nodes.Text(" ")
         badges += nodes.inline(text, text, classes=["rb-badge", css])
     return badges
+
+
+def hosts_of(step: Step, scenario: Scenario) -> str:
+    """The inventory hosts a step runs on, in terms of groups (before any inventory)."""
+    target = step.target
+    if target.kind == "local":
+        return "the workstation that runs runbook (not an inventory host)"
+    if target.kind == "host":
+        return "the inventory hosts " + ", ".join(target.hosts)
+    group = target.role or scenario.hosts_role
+    pool = f"group {group}" if group else "inventory (every host)"
+    if target.kind == "all":
+        return f"every host of the {pool}"
+    if target.kind == "first":
+        return f"the first host of the {pool}"
+    return f"host number {target.index} of the {pool}"
+
+
+def step_variables(step: Step, scenario: Scenario) -> list[str]:
+    """The scenario's variables, earlier steps' registered values and runner values the
+    step reads, in the order a reader meets them (declared, registered, runner's)."""
+    read = _names_read(step)
+    declared = [v.name for v in scenario.variables if v.name in read]
+    registered = [
+        earlier.options.register
+        for earlier in scenario.steps[: step.index - 1]
+        if earlier.options.register and earlier.options.register in read
+    ]
+    runner = [name for name in sorted(read) if _plan_value_kind(name) is not None]
+    return list(dict.fromkeys(declared + registered + runner))
+
+
+def _where_and_what(step: Step, scenario: Scenario) -> nodes.field_list:
+    facts = nodes.field_list(classes=["rb-step-facts"])
+    facts += _field("Hosts", nodes.paragraph(text=hosts_of(step, scenario)))
+    names = step_variables(step, scenario)
+    if names:
+        uses = nodes.paragraph()
+        for position, name in enumerate(names):
+            if position:
+                uses += nodes.Text(", ")
+            uses += nodes.literal(name, name, classes=["rb-variable-name"])
+        facts += _field("Reads", uses)
+    return facts
 
 
 def _notes(step: Step) -> nodes.bullet_list | None:

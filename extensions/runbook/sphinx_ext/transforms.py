@@ -72,14 +72,14 @@ class RenderScenarios(SphinxTransform):
                     )
                 )
                 if scenario.origin == "legacy":
-                    replacement += [render_step(step) for step in scenario.steps]
+                    replacement += [render_step(step, scenario) for step in scenario.steps]
             node.replace_self(replacement)
         for node in list(self.document.findall(step_node)):
             scenario = scenarios.get(node.get("rb_scenario", ""))
             if scenario is None or "rb_step" not in node:
                 node.replace_self([])
                 continue
-            node.replace_self(render_step(scenario.step(node["rb_step"])))
+            node.replace_self(render_step(scenario.step(node["rb_step"]), scenario))
         for node in list(self.document.findall(variable_node)):
             node.replace_self([])
         for node in list(self.document.findall(verify_node)):
