@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.builders import Builder
 from sphinx.environment import BuildEnvironment
 from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
@@ -112,7 +113,7 @@ def fill_deployment_order(app: Sphinx, doctree: nodes.document, docname: str) ->
         placeholder.replace_self([graph, ordered])
 
 
-def _order_item(builder: object, docname: str, scenario: Scenario) -> nodes.list_item:
+def _order_item(builder: Builder, docname: str, scenario: Scenario) -> nodes.list_item:
     paragraph = nodes.paragraph()
     title = nodes.inline(scenario.title, scenario.title)
     if scenario.docname is not None:
