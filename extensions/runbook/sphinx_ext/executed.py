@@ -23,11 +23,11 @@ from runbook.model import Secret, mask_text, reveal
 from runbook.sphinx_ext.domain import RunbookDomain
 from runbook.sphinx_ext.results import HostResult, ScenarioRun, read_results, trimmed
 
-#: Masks the values of secret variables in a text before it reaches a page.
-Mask = Callable[[str], str]
-
 _PASSED = {"ok": "passed", "skipped": "skipped: already done"}
 _RUN_STATUS = {"done": "passed"}
+
+#: Masks the values of secret variables in a text shown on the page.
+Mask = Callable[[str], str]
 
 
 @functools.cache
