@@ -475,22 +475,13 @@ def _check_requires(args: argparse.Namespace, plan: Plan) -> None:
 
 
 def _dependencies(args: argparse.Namespace, scenario: Scenario) -> list[str]:
-    """Required scenarios, transitively, each after what it requires."""
-    from runbook.docutils_.loader import load_scenario
+    """Required scenarios, transitively, in the scenario graph's deployment order.
 
-    order: list[str] = []
-    seen: set[str] = set()
+    Loading the scenario already refused a requirement that names no scenario, or a cycle.
+    """
+    from runbook.docutils_.loader import requirement_graph
 
-    def visit(current: Scenario) -> None:
-        for name in current.requires:
-            if name in seen:
-                continue
-            seen.add(name)
-            visit(load_scenario(name, args.docs, cache=args.cache))
-            order.append(name)
-
-    visit(scenario)
-    return order
+    return requirement_graph(scenario, args.docs, cache=args.cache).requirements(scenario.name)
 
 
 def _run_dependency(args: argparse.Namespace, name: str) -> int:

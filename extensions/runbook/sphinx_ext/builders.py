@@ -94,7 +94,7 @@ class RunbookCheckBuilder(_ScenarioBuilder):
                 problem.message,
                 location=str(problem.location or ""),
                 type="runbook",
-                subtype=problem.kind.value,
+                subtype=problem.code.value,
             )
         if problems:
             self._app.statuscode = 1

@@ -23,8 +23,7 @@ from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
 from runbook.docutils_.render import scenario_anchor
-from runbook.export.order import find_cycle
-from runbook.model import Scenario, Step
+from runbook.model import Scenario, ScenarioGraph, Step
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +104,9 @@ class RunbookDomain(Domain):
     def check_consistency(self) -> None:
         """Warn, once per build, about what only the whole guide shows.
 
-        A scenario name defined on two pages (naming both places), a requirement that no
-        page defines, and requirements that form a cycle.
+        A scenario name defined on two pages (naming both places), and what the scenario
+        graph reports (a requirement that no page defines, requirements in a cycle) with
+        the words and code every command uses.
         """
         seen: dict[str, Scenario] = {}
         for scenario in self.scenarios_in_order():
@@ -118,21 +118,12 @@ class RunbookDomain(Domain):
                     f"also defined at {_location(first)}",
                     scenario,
                 )
-        for scenario in seen.values():
-            for required in scenario.requires:
-                if required not in seen:
-                    _warn(
-                        "reference",
-                        f"scenario {scenario.name!r} requires {required!r}, "
-                        "which no page of the guide defines",
-                        scenario,
-                    )
-        cycle = find_cycle(seen)
-        if cycle:
-            _warn(
-                "reference",
-                "scenarios require each other in a cycle: " + " -> ".join(cycle),
-                seen[cycle[0]],
+        for problem in ScenarioGraph(seen).problems():
+            logger.warning(
+                problem.message,
+                type="runbook",
+                subtype=problem.code.value,
+                location=str(problem.location) if problem.location else None,
             )
 
     def guide_order(self) -> list[str]:
