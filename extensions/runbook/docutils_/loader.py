@@ -134,9 +134,10 @@ def requirement_graph(
 ) -> ScenarioGraph:
     """The graph of ``scenario`` and what it requires, directly or not, from the guide.
 
-    Each requirement is looked up like ``runbook plan NAME`` does (the few pages that seem
-    to declare it, else the whole guide, read once); one the guide does not have is left
-    out, and the graph reports it.
+    The first few requirements are looked up like ``runbook plan NAME`` does (the pages
+    that seem to declare it); after that, or when that fails, the whole guide is read, once
+    (each look-up scans every page, so a long chain of requirements would cost its square).
+    A requirement the guide does not have is left out, and the graph reports it.
     """
     pages = PageCache.open(cache)
     found = {scenario.name: scenario}
@@ -146,7 +147,9 @@ def requirement_graph(
         name = pending.pop(0)
         if name in found:
             continue
-        required = _declared_in_few_pages(docs_dir, name, pages)
+        required = None
+        if guide is None and len(found) <= FEW_PAGES:
+            required = _declared_in_few_pages(docs_dir, name, pages)
         if required is None:
             if guide is None:
                 guide = load_guide(docs_dir, cache=cache) if docs_dir.is_dir() else Guide()
