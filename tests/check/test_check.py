@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from runbook.check.guide import ansible_syntax, check_guide
-from runbook.check.variables import shell_names
 from runbook.cli.main import main
 from runbook.model import Problem, ProblemCode
+from runbook.parsing.shell_names import shell_names
 from runbook.plan.inventory import parse_host_list
 
 REPO = Path(__file__).resolve().parents[2]

@@ -77,6 +77,12 @@ def test_a_diamond_places_the_shared_requirement_once_before_both() -> None:
     assert guide.order() == ["base", "left", "right", "top"]
     assert guide.requirements("top") == ["base", "left", "right"]
     assert guide.requirements("left") == ["base"]
+    assert guide.needed_by() == {
+        "top": [],
+        "left": ["top"],
+        "right": ["top"],
+        "base": ["left", "right"],
+    }
     assert guide.problems() == []
 
 

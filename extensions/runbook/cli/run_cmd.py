@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from runbook.execution.events import EventBus
     from runbook.execution.registered import RegisteredValues
+    from runbook.execution.runner import Decide, Decision
     from runbook.model import Scenario
     from runbook.plan.model import Plan, PlannedStep
 
@@ -366,7 +367,7 @@ def _refuse_missing_values(
         raise RefusedError(f"{plan.scenario.name}: " + "; ".join(reasons))
 
 
-def _select_all(args: argparse.Namespace, plan: Plan):
+def _select_all(args: argparse.Namespace, plan: Plan) -> tuple[PlannedStep, ...]:
     from runbook.execution.selection import limit_hosts
 
     return limit_hosts(plan, plan.steps, args.limit)
@@ -418,12 +419,12 @@ def _resume_command(args: argparse.Namespace, plan: Plan) -> str:
     return shlex.join([*words, "--resume"])
 
 
-def _asker(plan: Plan):
+def _asker(plan: Plan) -> Decide:
     """``--step``: ask on the terminal before each step."""
     from runbook.execution.dryrun import render_dry_run
     from runbook.execution.runner import default_environment
 
-    def decide(planned: PlannedStep) -> str:
+    def decide(planned: PlannedStep) -> Decision:
         step = planned.step
         while True:
             sys.stderr.write(

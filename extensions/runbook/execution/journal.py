@@ -36,6 +36,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from runbook.execution.errors import ResumeError
 from runbook.execution.events import (
@@ -142,7 +143,7 @@ class JournalWriter:
         state = read_journal(self.path)
         return all(state.done(p.step.id, p.hosts, self._fingerprints[p.step.id]) for p in earlier)
 
-    def _write(self, record: dict) -> None:
+    def _write(self, record: dict[str, Any]) -> None:
         assert self._fd is not None
         full = {"v": FORMAT, **record, "run": self._run, "time": round(time.time(), 3)}
         os.write(self._fd, (json.dumps(full) + "\n").encode("utf-8"))
@@ -159,9 +160,9 @@ class JournalState:
     """What a journal says: its runs, and each (step, host)'s latest record."""
 
     path: Path
-    runs: list[dict] = field(default_factory=list)
-    ends: list[dict] = field(default_factory=list)
-    latest: dict[tuple[str, str], dict] = field(default_factory=dict)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    ends: list[dict[str, Any]] = field(default_factory=list)
+    latest: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     @property

@@ -293,7 +293,9 @@ class Runner:
                 self.bus.emit(HostDone(step, outcomes[host]))
         return [outcomes[host] for host in hosts], interrupted or self._cancelled.is_set()
 
-    def _collect(self, futures: dict[Future[HostOutcome], str], outcomes: dict) -> None:
+    def _collect(
+        self, futures: dict[Future[HostOutcome], str], outcomes: dict[str, HostOutcome]
+    ) -> None:
         """Wait for a batch; after a failure, hosts not yet started are not started."""
         stopping = False
         for future in as_completed(futures):

@@ -76,6 +76,14 @@ class ScenarioGraph:
         """
         return self._placed(self.scenarios)
 
+    def needed_by(self) -> dict[str, list[str]]:
+        """Each scenario's name -> the scenarios that require it directly, in guide order."""
+        result: dict[str, list[str]] = {name: [] for name in self.scenarios}
+        for name in self.scenarios:
+            for required in self._required(name):
+                result[required].append(name)
+        return result
+
     def requirements(self, name: str) -> list[str]:
         """What ``name`` requires, directly or not, in deployment order; not ``name`` itself."""
         return [placed for placed in self._placed([name]) if placed != name]

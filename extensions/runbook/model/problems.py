@@ -46,6 +46,8 @@ class ProblemCode(Enum):
     """``requires`` naming no scenario of the guide, or scenarios requiring each other."""
     REFERENCE = "reference"
     """A ``:scenario:`` or ``:step:`` reference to something the guide does not have."""
+    CHART = "chart"
+    """A ``runbook-chart`` directive whose results file or figure cannot be drawn."""
     PLAN = "plan"
     """The scenario cannot be planned with this inventory and these variables."""
     UNDEFINED_VARIABLE = "undefined-variable"
