@@ -175,6 +175,7 @@ class _Collector:
                 steps=tuple(step for step, _ in steps),
                 description=_text_of(node),
                 requires=node["requires"],
+                provides=node.get("provides", ()),
                 variables=tuple(variable for variable, _ in variables),
                 hosts_role=node["hosts"],
                 min_nodes=node["nodes"],

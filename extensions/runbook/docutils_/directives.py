@@ -191,6 +191,7 @@ class ScenarioDirective(_RunbookDirective):
         {
             "title": _text,
             "requires": _lenient(parse.parse_scenario_names),
+            "provides": _lenient(parse.parse_scenario_names),
             "hosts": _lenient(parse_role),
             "nodes": _positive,
         }
@@ -208,6 +209,7 @@ class ScenarioDirective(_RunbookDirective):
                 name=name,
                 title=values.get("title"),
                 requires=values.get("requires", ()),
+                provides=values.get("provides", ()),
                 hosts=values.get("hosts"),
                 nodes=values.get("nodes", 1),
                 origin=self.origin(),
