@@ -9,7 +9,7 @@ import subprocess
 import jinja2
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from runbook.errors import PlanError
@@ -26,16 +26,34 @@ def test_python_literal_reads_back_as_the_same_text(text: str) -> None:
 
 
 @given(st.lists(TEXT, max_size=5))
+@example(["a\n"])
 def test_yaml_value_reads_back_as_the_same_data(values: list[str]) -> None:
     document = "key:" + (
         " " + yaml_value(values, 2) if not values else "\n  " + yaml_value(values, 2)
     )
-    assert yaml.safe_load(document) == {"key": values}
+    assert yaml.safe_load(document + "\n") == {"key": values}
 
 
 @given(TEXT)
+@example("\n")  # the trailing line break was lost: `|2+` then the template's own line break
+@example("a\n\n")
+@example("\n\na")  # an indentation indicator counts from the key, not from the dump
+@example(" a\nb")
+@example("a\n")
 def test_yaml_scalar_reads_back_as_the_same_text(text: str) -> None:
-    assert yaml.safe_load("key: " + yaml_value(text, 2)) == {"key": text}
+    # a template always ends the line of a field
+    assert yaml.safe_load("key: " + yaml_value(text, 2) + "\n") == {"key": text}
+    nested = "outer:\n  - key: " + yaml_value(text, 6) + "\n    other: 1\n\nnext: 2\n"
+    assert yaml.safe_load(nested) == {"outer": [{"key": text, "other": 1}], "next": 2}
+
+
+@given(TEXT)
+@example("\n")
+@example("line one\nline two")
+def test_yaml_value_without_indent_is_one_line_with_the_same_text(text: str) -> None:
+    line = yaml_value(text)
+    assert "\n" not in line
+    assert yaml.safe_load("- key: " + line + "\n  other: 1\n") == [{"key": text, "other": 1}]
 
 
 @given(TEXT)

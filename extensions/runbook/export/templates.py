@@ -14,6 +14,7 @@ import base64
 import pprint
 import re
 import shlex
+import sys
 from functools import cache
 from typing import Any
 
@@ -37,6 +38,14 @@ IDENT_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
 class _Dumper(yaml.SafeDumper):
     """Safe YAML whose multi-line strings are literal blocks, so scripts read as written."""
 
+    blocks = True
+
+
+class _LineDumper(_Dumper):
+    """Safe YAML on one line: multi-line strings double-quoted with ``\\n`` escapes."""
+
+    blocks = False
+
 
 def _block_friendly(value: str) -> bool:
     """Whether ``value`` reads back unchanged from a literal block with no indicators.
@@ -55,8 +64,8 @@ def _block_friendly(value: str) -> bool:
     )
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if _block_friendly(value):
+def _represent_str(dumper: _Dumper, value: str) -> yaml.ScalarNode:
+    if dumper.blocks and _block_friendly(value):
         style: str | None = "|"
     elif "\n" in value or not all(char.isprintable() or char == "\t" for char in value):
         style = '"'
@@ -65,8 +74,9 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(Escaped, _represent_str)
+for _dumper in (_Dumper, _LineDumper):
+    _dumper.add_representer(str, _represent_str)
+    _dumper.add_representer(Escaped, _represent_str)
 
 
 def py_literal(value: Any, indent: int = 0) -> Escaped:
@@ -85,21 +95,30 @@ def sh_words(values: Any) -> Escaped:
     return Escaped(" ".join(sh_word(value) for value in values))
 
 
-def yaml_value(value: Any, indent: int = 0) -> Escaped:
-    """``value`` as YAML, to follow ``key: `` in a template; continuation lines indented."""
+def yaml_value(value: Any, indent: int | None = None) -> Escaped:
+    """``value`` as YAML, to follow ``key: `` in a template.
+
+    With ``indent`` (the column of the key plus two), multi-line strings become literal
+    blocks and continuation lines are indented that far; without it, the value is one line,
+    so no field can break the layout of the template around it.
+    """
     text = yaml.dump(
         value,
-        Dumper=_Dumper,
+        Dumper=_Dumper if indent is not None else _LineDumper,
         default_flow_style=False,
         allow_unicode=True,
         sort_keys=False,
-        width=2**16,
+        width=sys.maxsize,  # never fold a line
     )
     if text.endswith("\n...\n"):
         text = text[: -len("\n...\n")]
     elif text.endswith("\n"):
         # the template gives the line break; block scalars never keep more than one
         text = text[:-1]
+    if indent is None:
+        if "\n" in text:
+            raise ExportError(f"{value!r} does not fit on one line of YAML")
+        return Escaped(text)
     return Escaped(text.replace("\n", "\n" + " " * indent))
 
 
@@ -108,7 +127,7 @@ def yaml_block(value: list[Any] | dict[str, Any], indent: int) -> Escaped:
     return Escaped("\n" + " " * indent + yaml_value(value, indent))
 
 
-def yaml_unsafe(value: str, indent: int = 0) -> Escaped:
+def yaml_unsafe(value: str, indent: int | None = None) -> Escaped:
     """A string Ansible must take as data, never as a template (names, scripts, messages)."""
     return Escaped("!unsafe " + yaml_value(str(value), indent))
 
