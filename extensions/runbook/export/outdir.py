@@ -15,14 +15,13 @@ leaves each file whole: old or new. The manifest first records the new digests a
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
 import secrets
 import stat
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,10 +134,8 @@ class Directory:
                 os.fsync(handle.fileno())
             os.replace(temp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         except BaseException:
-            try:
+            with suppress(OSError):
                 os.unlink(temp, dir_fd=self.fd)
-            except OSError:
-                pass
             raise
 
     def unlink(self, name: str) -> None:
@@ -152,13 +149,16 @@ def opened(path: Path, *, create: bool) -> Iterator[Directory | None]:
         if create:
             path.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except FileNotFoundError:
+    except FileNotFoundError as error:
         if create:
-            raise ExportError(f"{path}: cannot create the output directory") from None
+            raise ExportError(
+                f"{path}: cannot create the output directory: {reason(error)}"
+            ) from None
         yield None
         return
     except OSError as error:
-        raise ExportError(f"{path}: cannot use it as the output directory: {reason(error)}") from None
+        message = f"{path}: cannot use it as the output directory: {reason(error)}"
+        raise ExportError(message) from None
     try:
         yield Directory(path, fd)
     finally:

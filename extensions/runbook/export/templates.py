@@ -159,9 +159,7 @@ def comment(value: Any) -> Escaped:
     can end the comment's line or hide text (bidirectional overrides).
     """
     words = " ".join(str(value).split())
-    return Escaped(
-        "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in words)
-    )
+    return Escaped("".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in words))
 
 
 def md_cell(value: Any) -> Escaped:
