@@ -144,3 +144,11 @@ def test_guide_text_never_becomes_code(
     site = load_playbook(files["site.yml"])
     assert isinstance(site[0]["name"], UnsafeText)
     assert json.loads(files["index.json"])["scenarios"][0]["title"] == title
+
+
+@pytest.mark.skipif(selfcheck.ansible_program() is None, reason="needs ansible-core")
+def test_ansible_accepts_the_playbooks_of_hostile_titles() -> None:
+    hostile = "{{ lookup('pipe', 'touch " + CANARY + "') }}\n- name: x\n  {% raw %}'\"#"
+    files = generate({"hostile": scenario("a\nb.rst", hostile, hostile, hostile)}, ROOT)
+    assert selfcheck.problems(files, ansible=True) == []
+    assert not Path(CANARY).exists()
