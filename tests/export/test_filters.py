@@ -12,9 +12,17 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from runbook.errors import PlanError
+from runbook.errors import ExportError, PlanError
 from runbook.export.order import dependency_order
-from runbook.export.templates import jinja_str, py_literal, sh_word, yaml_value
+from runbook.export.templates import (
+    comment,
+    environment,
+    ident,
+    jinja_str,
+    py_literal,
+    sh_word,
+    yaml_value,
+)
 from runbook.model import Scenario
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
@@ -84,3 +92,25 @@ def test_dependency_cycle_is_a_plan_error() -> None:
     scenarios = {s.name: s for s in [scenario("a", "b"), scenario("b", "c"), scenario("c", "a")]}
     with pytest.raises(PlanError, match="a -> b -> c -> a"):
         dependency_order(scenarios)
+
+
+def test_a_template_field_without_its_escaping_filter_fails_the_export() -> None:
+    template = environment().from_string("# {{ title }}\n")
+    with pytest.raises(ExportError, match="not escaped"):
+        template.render(title="a\nrm -rf ~")
+    assert environment().from_string("# {{ title | comment }}\n").render(title="a\nb") == "# a b\n"
+
+
+@pytest.mark.parametrize("name", ["a b", "x\ny", "{{ x }}", "$(id)", "", "-n"])
+def test_a_name_that_is_not_plain_stops_the_export(name: str) -> None:
+    with pytest.raises(ExportError, match="not a plain name"):
+        ident(name)
+
+
+@given(TEXT)
+@example("a\u2028b\x85c\u202ed\re")
+def test_a_comment_is_one_line_of_printable_text_in_every_language(text: str) -> None:
+    line = comment(text)
+    assert line.isprintable()
+    assert yaml.safe_load(f"# {line}\nkey: 1\n") == {"key": 1}
+    assert ast.literal_eval(f"# {line}\n1\n") == 1

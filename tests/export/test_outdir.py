@@ -8,11 +8,21 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from runbook.cli.main import main
 from runbook.errors import ExportError
 from runbook.export import outdir
-from runbook.export.outdir import MANIFEST, TEMP_PREFIX, expected_manifest, write
+from runbook.export.outdir import (
+    MANIFEST,
+    TEMP_PREFIX,
+    Manifest,
+    expected_manifest,
+    manifest_text,
+    parse_manifest,
+    write,
+)
 
 from .helpers import REPO, SOURCES, export
 
@@ -241,3 +251,24 @@ def test_a_broken_export_fails_before_anything_is_written(tmp_path: Path) -> Non
     for name, text in {"demo.py": "def (:\n", "demo.yml": "a: [\n", "demo.json": "{"}.items():
         with pytest.raises(ExportError, match=name):
             write({**export("small.rst"), name: text}, tmp_path / "out")
+
+
+NAMES = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+
+
+@settings(max_examples=50)
+@given(st.dictionaries(NAMES, st.text("0123456789abcdef", min_size=64, max_size=64), max_size=5))
+def test_the_manifest_reads_back_as_what_was_written(hashes: dict[str, str]) -> None:
+    manifest = parse_manifest(manifest_text(hashes).encode("utf-8"))
+    assert manifest is not None
+    assert manifest.files == hashes and manifest.pending == {}
+
+
+@settings(max_examples=100)
+@given(st.binary(max_size=200) | st.text(max_size=100).map(str.encode))
+@example(b'{"version": 1, "files": {"a": 1}}')
+@example(b'{"version": 1, "files": [], "pending": {}}')
+@example(b"[1]")
+def test_any_bytes_as_a_manifest_give_a_manifest_or_none(data: bytes) -> None:
+    manifest = parse_manifest(data)
+    assert manifest is None or isinstance(manifest, Manifest)
