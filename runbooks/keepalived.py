@@ -49,7 +49,7 @@ RUNBOOK = Runbook(
                                    'lb.'}],
      'local_variables': [],
      'steps': [{'title': 'Allow services to bind to the virtual IP before it arrives',
-                'source': 'docs/scenarios/keepalived.rst:66',
+                'source': 'docs/scenarios/keepalived.rst:69',
                 'target': 'all',
                 'guard': None,
                 'script': "printf 'net.ipv4.ip_nonlocal_bind = 1\\n' > "
@@ -69,7 +69,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Install HAProxy and keepalived',
-                'source': 'docs/scenarios/keepalived.rst:74',
+                'source': 'docs/scenarios/keepalived.rst:77',
                 'target': 'all',
                 'guard': '[ "$(dpkg -s haproxy keepalived 2>/dev/null | grep -c \'^Status: '
                          'install ok installed\')" -eq 2 ]',
@@ -91,7 +91,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Write the HAProxy configuration and keep HAProxy running',
-                'source': 'docs/scenarios/keepalived.rst:87',
+                'source': 'docs/scenarios/keepalived.rst:90',
                 'target': 'all',
                 'guard': None,
                 'script': 'read -ra names <<< "$RB_NODES"\n'
@@ -166,7 +166,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Configure keepalived on every controller',
-                'source': 'docs/scenarios/keepalived.rst:160',
+                'source': 'docs/scenarios/keepalived.rst:163',
                 'target': 'all',
                 'guard': None,
                 'script': 'read -ra names <<< "$RB_NODES"\n'
@@ -260,25 +260,25 @@ def deploy(c, inventory=None, vars_file=None, start=1):
 @task(post=[RUNBOOK.finish])
 def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None):
     ('keepalived/1: Allow services to bind to the virtual IP before it arrives '
-     '(docs/scenarios/keepalived.rst:66).')
+     '(docs/scenarios/keepalived.rst:69).')
     RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_haproxy_and_keepalived(c, inventory=None, vars_file=None):
-    'keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:74).'
+    'keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:77).'
     RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_write_the_haproxy_configuration_and_keep_haproxy_running(c, inventory=None, vars_file=None):
     ('keepalived/3: Write the HAProxy configuration and keep HAProxy running '
-     '(docs/scenarios/keepalived.rst:87).')
+     '(docs/scenarios/keepalived.rst:90).')
     RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_configure_keepalived_on_every_controller(c, inventory=None, vars_file=None):
     ('keepalived/4: Configure keepalived on every controller '
-     '(docs/scenarios/keepalived.rst:160).')
+     '(docs/scenarios/keepalived.rst:163).')
     RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=4)

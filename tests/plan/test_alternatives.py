@@ -173,3 +173,12 @@ def test_asking_for_something_that_is_no_alternative_is_refused(project: Path):
         in (result.stderr)
     )
     assert not list((project.parent / "marks").iterdir())
+
+
+def test_the_default_is_the_alternative_some_scenario_requires_by_name():
+    named = graph(
+        scenario("keepalived", "", "vip"), scenario("lb", "", "vip"), scenario("db", "lb")
+    )
+    assert named.chosen("vip") == "lb"
+    assert named.deployment() == ["lb", "db"]
+    assert named.set_aside() == ["keepalived"]

@@ -39,12 +39,17 @@ class ScenarioGraph:
         return {name: providers for name, providers in found.items() if len(providers) > 1}
 
     def chosen(self, provided: str) -> str | None:
-        """The provider a requirement of ``provided`` goes to: the choice, else the default."""
+        """The provider a requirement of ``provided`` goes to: the choice, else the default:
+        one that a scenario requires by name (it is deployed anyway), else the first."""
         providers = self.providers(provided)
         choice = self.choices.get(provided)
         if choice in providers:
             return choice
-        return providers[0] if providers else None
+        by_name = self._required_by_name()
+        return next((p for p in providers if p in by_name), providers[0] if providers else None)
+
+    def _required_by_name(self) -> set[str]:
+        return {r for s in self.scenarios.values() for r in s.requires if r in self.scenarios}
 
     def meets(self, requirement: str) -> list[str]:
         """The scenarios any one of which meets ``requirement`` (a name, or what they provide)."""
@@ -122,7 +127,7 @@ class ScenarioGraph:
 
         A deployment runs the chosen provider instead of these (lb, not keepalived).
         """
-        by_name = {r for s in self.scenarios.values() for r in s.requires if r in self.scenarios}
+        by_name = self._required_by_name()
         aside: set[str] = set()
         for provided, providers in self.alternatives().items():
             chosen = self.chosen(provided)
