@@ -68,6 +68,8 @@ class Verify:
     delay: float = 2.0
     timeout: float | None = None
     location: SourceLocation | None = None
+    #: The source line of the command's first line, where a checker's line 1 is.
+    command_line: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.command.strip():
@@ -135,6 +137,9 @@ class Step:
     prose: str = ""
     options: StepOptions = field(default_factory=StepOptions)
     location: SourceLocation | None = None
+    #: Source lines of the script's and the guard's first lines, where a checker's line 1 is.
+    script_line: int | None = field(default=None, compare=False)
+    guard_line: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.index < 1:
