@@ -8,8 +8,8 @@ environment contract) and runs it through the same :class:`~runbook.execution.ru
 The hosts are reached with the runner's own SSH transport, configured with Fabric's
 connection settings for each ``-H`` host (user, port, ``-i`` keys, ssh_config's
 ``UserKnownHostsFile`` and ``StrictHostKeyChecking accept-new``), or the inventory's.
-Two ways were measured, a one-line script at a time on a testbed node (three rounds of a
-hundred): a transport over Fabric's ``Connection.run`` took 22 to 24 ms a command (each
+Two ways were measured (``python -m bench.transports``: a one-line script at a time on a
+testbed node, three rounds of a hundred): a transport over Fabric's ``Connection.run`` took 22 to 24 ms a command (each
 command a new sshd session, and Invoke's reader threads poll and sleep), the SSH
 transport's command loop 0.7 to 3 ms. Only the SSH transport also applies
 ``runbook run``'s host key policy (an unknown key is refused) rather than Fabric's, which
