@@ -21,11 +21,10 @@ from fabric import Config, Connection
 from fabric.runners import Remote
 from invoke.exceptions import CommandTimedOut
 
-from runbook.execution.copying import FilesOverTar
 from runbook.execution.results import CommandResult
-from runbook.execution.shell import BASH, script_text
+from runbook.execution.shell import script_text
 from runbook.execution.ssh import SSHTransport
-from runbook.execution.transport import ConnectOptions, Transport
+from runbook.execution.transport import ConnectOptions, OverCommandLines, Transport
 from runbook.plan.inventory import load_inventory
 from runbook.plan.model import Host
 from runbook.testbed import pytest_support as support
@@ -38,7 +37,7 @@ class _WholeInput(Remote):
         return input_.read()
 
 
-class FabricRunTransport(FilesOverTar):
+class FabricRunTransport(OverCommandLines):
     """The candidate: each command through ``Connection.run``, with TCP_NODELAY set."""
 
     def __init__(self, host: Host, known_hosts: Path) -> None:
@@ -61,9 +60,6 @@ class FabricRunTransport(FilesOverTar):
     @property
     def alive(self) -> bool:
         return self._connection.is_connected
-
-    def run_script(self, script: bytes, timeout: float | None = None) -> CommandResult:
-        return self.run_command(BASH, script, timeout)
 
     def run_command(
         self, command: str, stdin: bytes = b"", timeout: float | None = None

@@ -256,66 +256,31 @@ RUNBOOK = Runbook(
 @task(post=[RUNBOOK.finish])
 def deploy(c, inventory=None, vars_file=None, start=1, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        start=int(start),
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=int(start))
 
 
 @task(post=[RUNBOOK.finish])
 def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('keepalived/1: Allow services to bind to the virtual IP before it arrives '
      '(docs/scenarios/keepalived.rst:66).')
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=1,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_haproxy_and_keepalived(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:74).'
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=2,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_write_the_haproxy_configuration_and_keep_haproxy_running(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('keepalived/3: Write the HAProxy configuration and keep HAProxy running '
      '(docs/scenarios/keepalived.rst:87).')
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=3,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_configure_keepalived_on_every_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('keepalived/4: Configure keepalived on every controller '
      '(docs/scenarios/keepalived.rst:160).')
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=4,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

@@ -346,103 +346,47 @@ RUNBOOK = Runbook(
 @task(post=[RUNBOOK.finish])
 def deploy(c, inventory=None, vars_file=None, start=1, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        start=int(start),
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=int(start))
 
 
 @task(post=[RUNBOOK.finish])
 def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('lb/1: Allow services to bind to the virtual IP before it arrives '
      '(docs/scenarios/lb.md:68).')
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=1,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'lb/2: Install HAProxy (docs/scenarios/lb.md:76).'
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=2,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_install_the_galera_health_check_on_every_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'lb/3: Install the Galera health check on every controller (docs/scenarios/lb.md:100).'
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=3,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_write_the_haproxy_configuration(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'lb/4: Write the HAProxy configuration (docs/scenarios/lb.md:178).'
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=4,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
 def step_05_let_pacemaker_not_systemd_start_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'lb/5: Let Pacemaker, not systemd, start HAProxy (docs/scenarios/lb.md:267).'
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=5,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_run_haproxy_as_a_cloned_cluster_resource(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'lb/6: Run HAProxy as a cloned cluster resource (docs/scenarios/lb.md:274).'
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=6,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
 @task(post=[RUNBOOK.finish])
 def step_07_create_the_virtual_ip_tied_to_a_running_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'lb/7: Create the virtual IP, tied to a running HAProxy (docs/scenarios/lb.md:295).'
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=7,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)

@@ -112,38 +112,17 @@ RUNBOOK = Runbook(
 @task(post=[RUNBOOK.finish])
 def deploy(c, inventory=None, vars_file=None, start=1, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        start=int(start),
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=int(start))
 
 
 @task(post=[RUNBOOK.finish])
 def step_01_install_memcached(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'memcached/1: Install memcached (docs/scenarios/memcached.md:44).'
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=1,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_configure_memcached_on_the_controller_s_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ("memcached/2: Configure memcached on the controller's address "
      '(docs/scenarios/memcached.md:59).')
-    RUNBOOK.collect(
-        c,
-        inventory=inventory,
-        vars_file=vars_file,
-        only=2,
-        accept_new_hostkeys=accept_new_hostkeys,
-        verbose=verbose,
-    )
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)

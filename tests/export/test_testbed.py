@@ -49,13 +49,18 @@ def runbooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def end_state(testbed: TestbedHandle) -> dict[str, str]:
-    """Every node's demo files, then cleared for the next run."""
+def on_each_node(testbed: TestbedHandle, command: str) -> dict[str, str]:
+    """Each node's standard output of ``command``."""
     state = {}
     for node in testbed.nodes:
-        result = testbed.ssh(node, f"cat {REMOTE}/marker {REMOTE}/seen; rm -rf {REMOTE}")
+        result = testbed.ssh(node, command)
         state[node] = result.stdout if isinstance(result.stdout, str) else result.stdout.decode()
     return state
+
+
+def end_state(testbed: TestbedHandle) -> dict[str, str]:
+    """Every node's demo files, then cleared for the next run."""
+    return on_each_node(testbed, f"cat {REMOTE}/marker {REMOTE}/seen; rm -rf {REMOTE}")
 
 
 def shell(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -203,11 +208,7 @@ TIMED_OUT = "timed out after 3s"
 
 def cases_state(testbed: TestbedHandle) -> dict[str, str]:
     """Every node's ``cases`` files, name and content, then cleared for the next run."""
-    state = {}
-    for node in testbed.nodes:
-        result = testbed.ssh(node, f"grep -r . {CASES} | sort; rm -rf {CASES}")
-        state[node] = result.stdout if isinstance(result.stdout, str) else result.stdout.decode()
-    return state
+    return on_each_node(testbed, f"grep -r . {CASES} | sort; rm -rf {CASES}")
 
 
 @pytest.fixture(scope="module")

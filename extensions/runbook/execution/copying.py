@@ -7,10 +7,8 @@ keys, need. Ownership, modes and timestamps are kept (``tar -p`` as root).
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from runbook.execution.results import CommandResult
 from runbook.execution.shell import quote
 from runbook.plan.model import PlannedStep
 
@@ -27,22 +25,3 @@ def pack_command(paths: Sequence[str]) -> str:
 def copy_source(planned: PlannedStep) -> str | None:
     """The one host a step's ``copy-from`` names (resolved by the plan), or ``None``."""
     return planned.copy_from if planned.step.options.copy_paths else None
-
-
-class FilesOverTar(ABC):
-    """``get_files`` and ``put_files`` of a transport, as tar on each end of a command.
-
-    Every transport moves files the same way, over its own ``run_command``, so that what
-    a copy keeps (owners, modes, times) does not depend on how the host is reached.
-    """
-
-    @abstractmethod
-    def run_command(
-        self, command: str, stdin: bytes = b"", timeout: float | None = None
-    ) -> CommandResult: ...
-
-    def get_files(self, paths: Sequence[str]) -> CommandResult:
-        return self.run_command(pack_command(paths))
-
-    def put_files(self, archive: bytes) -> CommandResult:
-        return self.run_command(UNPACK, archive)

@@ -27,11 +27,10 @@ import paramiko
 from fabric import Connection
 
 from runbook.execution.cmdloop import LOOP_COMMAND, LoopOutput, frame, new_marker
-from runbook.execution.copying import FilesOverTar
 from runbook.execution.errors import ConnectError, HostKeyError
 from runbook.execution.results import CommandResult
 from runbook.execution.shell import BASH
-from runbook.execution.transport import ConnectOptions
+from runbook.execution.transport import ConnectOptions, OverCommandLines
 from runbook.plan.model import Host
 
 _known_hosts_lock = threading.Lock()
@@ -99,7 +98,7 @@ def _private(path: str, flags: int) -> int:
     return os.open(path, flags, 0o600)
 
 
-class SSHTransport(FilesOverTar):
+class SSHTransport(OverCommandLines):
     """Commands on one inventory host over one SSH connection, reused by every step.
 
     ``key_files`` replaces the host's one key file when the settings come from elsewhere

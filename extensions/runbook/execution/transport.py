@@ -18,12 +18,13 @@ import signal
 import subprocess
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from runbook.execution.copying import FilesOverTar
+from runbook.execution.copying import UNPACK, pack_command
 from runbook.execution.results import CommandResult
 from runbook.execution.shell import BASH
 
@@ -96,7 +97,31 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-class LocalTransport(FilesOverTar):
+class OverCommandLines(ABC):
+    """The operations a transport builds on its ``run_command``.
+
+    A script is fed to :data:`~runbook.execution.shell.BASH` on its standard input (a
+    transport with a faster way, such as the SSH command loop, overrides it); files move
+    as tar on each end, so that what a copy keeps (owners, modes, times) does not depend
+    on how the host is reached.
+    """
+
+    @abstractmethod
+    def run_command(
+        self, command: str, stdin: bytes = b"", timeout: float | None = None
+    ) -> CommandResult: ...
+
+    def run_script(self, script: bytes, timeout: float | None = None) -> CommandResult:
+        return self.run_command(BASH, script, timeout)
+
+    def get_files(self, paths: Sequence[str]) -> CommandResult:
+        return self.run_command(pack_command(paths))
+
+    def put_files(self, archive: bytes) -> CommandResult:
+        return self.run_command(UNPACK, archive)
+
+
+class LocalTransport(OverCommandLines):
     """Commands on the control host, through bash, for ``local`` steps and for tests.
 
     Each command gets its own session (``start_new_session``) so that a terminal's Ctrl-C
@@ -117,9 +142,6 @@ class LocalTransport(FilesOverTar):
     @property
     def alive(self) -> bool:
         return True
-
-    def run_script(self, script: bytes, timeout: float | None = None) -> CommandResult:
-        return self.run_command(BASH, script, timeout)
 
     def run_command(
         self, command: str, stdin: bytes = b"", timeout: float | None = None

@@ -9,11 +9,11 @@ The hosts are reached with the runner's own SSH transport, configured with Fabri
 connection settings for each ``-H`` host (user, port, ``-i`` keys, ssh_config's
 ``UserKnownHostsFile`` and ``StrictHostKeyChecking accept-new``), or the inventory's.
 Two ways were measured (``python -m bench.transports``: a one-line script at a time on a
-testbed node, three rounds of a hundred): a transport over Fabric's ``Connection.run`` took 22 to 24 ms a command (each
-command a new sshd session, and Invoke's reader threads poll and sleep), the SSH
-transport's command loop 0.7 to 3 ms. Only the SSH transport also applies
-``runbook run``'s host key policy (an unknown key is refused) rather than Fabric's, which
-accepts any. So the exported tasks use the SSH transport.
+testbed node, three rounds of a hundred): a transport over Fabric's ``Connection.run``
+took 22 to 24 ms a command (each command a new sshd session, and Invoke's reader
+threads poll and sleep), the SSH transport's command loop 0.7 to 3 ms. Only the SSH
+transport also applies ``runbook run``'s host key policy (an unknown key is refused)
+rather than Fabric's, which accepts any. So the exported tasks use the SSH transport.
 
 Fabric calls a task once per ``-H`` host; the runner must see every host at once
 (``first``, ``run_once``, ``serial``, registered values), so each task call only collects
@@ -123,13 +123,13 @@ class Runbook:
     def collect(
         self,
         c: Context,
-        *,
         inventory: str | None = None,
         vars_file: str | None = None,
-        start: int = 1,
-        only: int | None = None,
         accept_new_hostkeys: bool = False,
         verbose: bool = False,
+        *,
+        start: int = 1,
+        only: int | None = None,
     ) -> None:
         """Note one task call; ``c`` is a Connection per ``-H`` host, else a plain Context."""
         request = self._request or _Request(
