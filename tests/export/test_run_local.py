@@ -166,3 +166,35 @@ def test_fabric_step_task_runs_one_step(runbooks: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert end_state(workdir) == {"prepared": EXPECTED["prepared"]}
+
+
+@pytest.mark.parametrize(
+    ("start", "status", "message"),
+    [
+        ("abc", 2, "deploy --start takes a step number (1, 2, ...), not 'abc'"),
+        ("0", 2, "deploy --start takes a step number (1, 2, ...), not '0'"),
+        ("9", 1, "local-demo: no step 9: the scenario has 4 steps"),
+    ],
+)
+def test_fabric_start_that_names_no_step_is_one_line(
+    runbooks: Path, tmp_path: Path, start: str, status: int, message: str
+) -> None:
+    result = run(
+        [
+            str(BIN / "fab"),
+            "-r",
+            str(runbooks),
+            "-c",
+            "local-demo",
+            "deploy",
+            "--inventory",
+            str(runbooks / "inventory.txt"),
+            "--start",
+            start,
+        ],
+        tmp_path,
+        workdir=str(tmp_path / "w"),
+        token=TOKEN,
+    )
+    assert (result.returncode, result.stderr.strip()) == (status, message)
+    assert not (tmp_path / "w").exists()

@@ -128,14 +128,14 @@ class Runbook:
         accept_new_hostkeys: bool = False,
         verbose: bool = False,
         *,
-        start: int = 1,
+        start: str | None = None,
         only: int | None = None,
     ) -> None:
         """Note one task call; ``c`` is a Connection per ``-H`` host, else a plain Context."""
         request = self._request or _Request(
             inventory=inventory or os.environ.get(INVENTORY_ENV),
             vars_file=vars_file or os.environ.get(VARS_ENV),
-            start=start,
+            start=_step_number(start),
             only=only,
             accept_new_hostkeys=accept_new_hostkeys,
             verbose=verbose,
@@ -156,13 +156,18 @@ class Runbook:
                 if planned.step.index >= request.start
                 and (request.only is None or planned.step.index == request.only)
             ]
+            if not steps:
+                raise RunbookError(
+                    f"no step {request.start}: the scenario has {len(plan.steps)} steps"
+                )
             finished = run_plan(plan, steps, factory, verbose=request.verbose)
         except RunbookError as error:
             raise Exit(f"{self.scenario.name}: {error}", code=1) from None
         if finished.status != "done":
             where = finished.failures[0][0] if finished.failures else finished.interrupted
             resume = f"; resume with: deploy --start {where.index}" if where else ""
-            raise Exit(f"{self.scenario.name}: {finished.status}{resume}", code=1)
+            code = 130 if finished.status == "interrupted" else 1
+            raise Exit(f"{self.scenario.name}: {finished.status}{resume}", code=code)
 
     def _plan(self, request: _Request) -> tuple[Plan, TransportFactory]:
         from runbook.plan.build import build_plan
@@ -184,6 +189,15 @@ class Runbook:
         files = (Path(request.vars_file),) if request.vars_file else ()
         plan = build_plan(self.scenario, inventory, files=files, cli_vars=cli_vars)
         return plan, _ssh_factory(inventory, options, settings)
+
+
+def _step_number(text: str | None) -> int:
+    """``--start``'s value, a step number; anything else ends ``fab`` with a message."""
+    if text is None:
+        return 1
+    if not str(text).isdigit() or int(text) < 1:
+        raise Exit(f"deploy --start takes a step number (1, 2, ...), not {text!r}", code=2)
+    return int(text)
 
 
 def run_plan(
