@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from runbook.execution.connect import ConnectOptions
 from runbook.execution.shell import script_text
 from runbook.execution.ssh import SSHTransport
+from runbook.execution.transport import ConnectOptions
 from runbook.plan.inventory import load_inventory
 
 pytestmark = pytest.mark.testbed
@@ -136,3 +136,18 @@ def test_a_command_while_the_loop_is_busy_gets_a_session_of_its_own(testbed, tra
     thread.join()
     assert quick.exit_status == 0 and quick.stdout.startswith(b"quick\n")
     assert slow[0].stdout == b"slow\n"
+
+
+def test_files_move_as_a_tar_stream_and_a_command_line_reads_its_input(transport) -> None:
+    made = run(
+        transport, "mkdir -p /tmp/rb-files; echo kept > /tmp/rb-files/a; chmod 640 /tmp/rb-files/a"
+    )
+    assert made.ok
+    packed = transport.get_files(["/tmp/rb-files/a"])
+    assert packed.ok and packed.stdout
+    assert run(transport, "rm -rf /tmp/rb-files").ok
+    assert transport.put_files(packed.stdout).ok
+    after = run(transport, "stat -c %a /tmp/rb-files/a; cat /tmp/rb-files/a; rm -rf /tmp/rb-files")
+    assert after.stdout == b"640\nkept\n"
+    echoed = transport.run_command("cat; exit 3", b"input\n")
+    assert (echoed.exit_status, echoed.stdout, echoed.ok) == (3, b"input\n", False)
