@@ -78,6 +78,14 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         lambda v: f"{v:.1f}x faster",
         lambda v: v >= 10,
     )
+    _goal(
+        goals,
+        "1c",
+        "per step, the exported Fabric module (`fab`) within 2x of `runbook run`",
+        _median(ratios.get("fab/runbook")),
+        lambda v: f"{v:.2f}x",
+        lambda v: v <= 2,
+    )
     trips = _get(figures, "latency", "tools", "runbook", "round_trips_per_command")
     _goal(
         goals,
