@@ -280,7 +280,8 @@ class SSHTransport(OverCommandLines):
         started = time.monotonic()
         if self._aborted.is_set():
             return _closed()
-        return self._in_session(f"{REPORT_PGID}; exec {command}", stdin, started, timeout)
+        # The whole line runs in the session's shell (no ``exec``: ``a; b`` is both).
+        return self._in_session(f"{REPORT_PGID}; {command}", stdin, started, timeout)
 
     def _in_session(
         self, line: str, stdin: bytes, started: float, timeout: float | None
