@@ -237,10 +237,9 @@ def _fabric_hosts(
     from runbook.plan.inventory import inventory_from_hosts
 
     base = inventory_from_hosts(c.host for c in connections)
-    given = {c.host: c for c in connections}
     hosts, settings = [], {}
-    for host in base.hosts:
-        connection = given[host.name]
+    # One host per connection, in order (a host given twice is refused above).
+    for host, connection in zip(base.hosts, connections, strict=True):
         config = connection.ssh_config
         known = str(config.get("userknownhostsfile", "")).split()
         hosts.append(
