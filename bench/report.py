@@ -260,8 +260,15 @@ def markdown(results: dict[str, Any]) -> str:
 
     per_step = figures.get("per_step")
     if per_step:
+        # Figure 1 may be run alone: then the round trips are an earlier run's, said so.
+        apart = (measured.get("latency") or {}).get("finished") != (
+            measured.get("per_step") or {}
+        ).get("finished")
+        latency_when = when("latency").replace("From the run", "Round trips from the run")
         lines += [
-            "### Per-step cost (figures 1 and 2)" + when("per_step"),
+            "### Per-step cost (figures 1 and 2)"
+            + when("per_step")
+            + (latency_when if apart else ""),
             "",
             f"{per_step['steps']} steps on one testbed node, rounds: {per_step['rounds']}.",
             "",
