@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -352,73 +354,73 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None):
+def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ("basic-cluster/1: Make every controller's name resolve to its cluster address "
      '(docs/scenarios/basic-cluster.rst:78).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_install_corosync_pacemaker_pcs_and_the_resource_agents(c, inventory=None, vars_file=None):
+def step_02_install_corosync_pacemaker_pcs_and_the_resource_agents(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/2: Install Corosync, Pacemaker, pcs and the resource agents '
      '(docs/scenarios/basic-cluster.rst:126).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
-def step_03_remove_the_placeholder_cluster_the_packages_started(c, inventory=None, vars_file=None):
+def step_03_remove_the_placeholder_cluster_the_packages_started(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/3: Remove the placeholder cluster the packages started '
      '(docs/scenarios/basic-cluster.rst:141).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
-def step_04_set_the_hacluster_password_and_start_pcsd(c, inventory=None, vars_file=None):
+def step_04_set_the_hacluster_password_and_start_pcsd(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/4: Set the hacluster password and start pcsd '
      '(docs/scenarios/basic-cluster.rst:155).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=4)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
-def step_05_authenticate_the_controllers_to_each_other(c, inventory=None, vars_file=None):
+def step_05_authenticate_the_controllers_to_each_other(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/5: Authenticate the controllers to each other '
      '(docs/scenarios/basic-cluster.rst:165).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=5)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
-def step_06_create_the_cluster(c, inventory=None, vars_file=None):
+def step_06_create_the_cluster(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:189).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=6)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
 @task(post=[RUNBOOK.finish])
-def step_07_start_the_cluster_on_every_controller_and_enable_it_at_boot(c, inventory=None, vars_file=None):
+def step_07_start_the_cluster_on_every_controller_and_enable_it_at_boot(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/7: Start the cluster on every controller and enable it at boot '
      '(docs/scenarios/basic-cluster.rst:206).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=7)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)
 
 
 @task(post=[RUNBOOK.finish])
-def step_08_install_the_fence_agents(c, inventory=None, vars_file=None):
+def step_08_install_the_fence_agents(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:240).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=8)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=8)
 
 
 @task(post=[RUNBOOK.finish])
-def step_09_create_one_ipmi_fence_device_per_controller(c, inventory=None, vars_file=None):
+def step_09_create_one_ipmi_fence_device_per_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/9: Create one IPMI fence device per controller '
      '(docs/scenarios/basic-cluster.rst:247).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=9)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=9)
 
 
 @task(post=[RUNBOOK.finish])
-def step_10_set_the_cluster_properties(c, inventory=None, vars_file=None):
+def step_10_set_the_cluster_properties(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:279).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=10)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=10)

@@ -163,7 +163,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runbook.execution.connect import ConnectOptions
     from runbook.execution.junit import JUnitReport
     from runbook.execution.session import (
         SessionOptions,
@@ -175,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
         requirement_plans,
     )
     from runbook.execution.statedir import default_state_dir
+    from runbook.execution.transport import ConnectOptions
 
     if args.resume and (args.start or args.only or args.skip):
         raise UsageError("--resume chooses the steps itself: drop --from, --only and --skip")

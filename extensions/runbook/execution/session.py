@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runbook.execution.connect import (
-    ConnectOptions,
     TransportFactory,
     close_all,
     open_all,
@@ -43,7 +42,7 @@ from runbook.execution.shell import check_environment
 from runbook.execution.signals import stop_on_signals
 from runbook.execution.statedir import RunFiles
 from runbook.execution.transcript import TranscriptWriter
-from runbook.execution.transport import Transport
+from runbook.execution.transport import ConnectOptions, Transport
 from runbook.model.graph import ScenarioGraph
 from runbook.plan.environment import step_environment
 from runbook.plan.model import Plan, PlannedStep
