@@ -105,6 +105,8 @@ def test_inventory_has_exactly_the_keys_the_runner_and_ansible_read(isolated_roo
                 "runbook_testbed": "tb",
                 "vip": "10.213.42.250",
                 "vip_cidr_netmask": "24",
+                "fence_addresses": "10.213.42.1 10.213.42.1 10.213.42.1",
+                "fence_options": "ipport=1622 identity_file=/root/.ssh/id_testbed_fence",
             },
             "hosts": {
                 "node1": {"ansible_host": "10.213.42.11"},

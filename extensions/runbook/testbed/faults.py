@@ -94,6 +94,27 @@ def link_up(name: str, node_name: str) -> None:
     network.set_link(spec.veth, up=True)
 
 
+def freeze(name: str, node_name: str) -> None:
+    """Hang a node: every process in it stops where it is (cgroup freezer), power stays on.
+
+    What a kernel hang or a stuck storage path does: the node answers nothing, not even
+    its cluster heartbeat, yet holds whatever it held. Only fencing ends that for sure; a
+    power cut (the fence device's, or `poweroff`) kills the frozen processes too.
+    """
+    with state.locked(name):
+        current, spec = _target(name, node_name)
+        _running(current, spec)
+        cgroups.freeze(node.group(current, spec))
+
+
+def thaw(name: str, node_name: str) -> None:
+    """Let a frozen node run on from where it stopped, unaware that time passed."""
+    with state.locked(name):
+        current, spec = _target(name, node_name)
+        _running(current, spec)
+        cgroups.thaw(node.group(current, spec))
+
+
 def netem(
     name: str,
     node_name: str,
