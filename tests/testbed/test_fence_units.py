@@ -42,7 +42,8 @@ def parsed_like_fence_virsh(text: str) -> dict[str, str]:
         domain = re.search(r"^\s*(\S+)\s+(\S+)\s+(\S+).*$", line)
         if domain is None:
             continue
-        if not seen_header and domain.group(1).lower() == "id" and domain.group(2).lower() == "name":
+        header = [word.lower() for word in domain.group(1, 2)] == ["id", "name"]
+        if not seen_header and header:
             seen_header = True
         elif seen_header:
             running = domain.group(3).lower() in ["running", "blocked", "idle", "no state"]

@@ -105,9 +105,7 @@ class Device:
         self.state = state
         self.switch = TestbedSwitch(state)
         self.allowed = {spec.address for spec in state.nodes}
-        self.host_key = paramiko.Ed25519Key.from_private_key_file(
-            str(state.paths.fence_host_key)
-        )
+        self.host_key = paramiko.Ed25519Key.from_private_key_file(str(state.paths.fence_host_key))
         kind, blob = fence.authorized_key(state).split()[:2]
         self.accepted = paramiko.PKey.from_type_string(kind, base64.b64decode(blob))
         self.lock = threading.Lock()  # one switching at a time, as on a real device
@@ -121,8 +119,11 @@ class Device:
         while True:
             conn, (peer, _port) = listener.accept()
             if peer not in self.allowed:
-                log.warning("refused: a connection from %s, which is not a node of %r",
-                            peer, self.state.name)
+                log.warning(
+                    "refused: a connection from %s, which is not a node of %r",
+                    peer,
+                    self.state.name,
+                )
                 conn.close()
                 continue
             threading.Thread(target=self._session, args=(conn, peer), daemon=True).start()
@@ -183,6 +184,8 @@ class Device:
             except RunbookError as error:
                 log.error("%s asked %r: failed: %s", peer, line[:200], error)
                 return fence.Answer(f"error: {error}\n", status=1)
+        if result.done:
+            return result
         outcome = result.action or ("refused" if result.status else "answered")
         log.info("%s asked %r: %s", peer, line[:200], outcome)
         return result

@@ -36,9 +36,7 @@ def inventory_data(state: TestbedState) -> dict[str, Any]:
                 # basic-cluster's fence devices: each node's "power switch" is the testbed's
                 # fence device on the host's bridge address (runbook.testbed.fence).
                 "fence_addresses": " ".join(state.host_address for _ in state.nodes),
-                "fence_options": (
-                    f"ipport={fence.PORT} identity_file=/{fence.NODE_KEY}"
-                ),
+                "fence_options": (f"ipport={fence.PORT} identity_file=/{fence.NODE_KEY}"),
             },
             "hosts": {node.name: {"ansible_host": node.address} for node in state.nodes},
             "children": {
