@@ -155,7 +155,9 @@ def _status(args: argparse.Namespace) -> int:
         for node in found.nodes:
             power = "running" if node.running else "powered off"
             link = "" if not node.running else (", link up" if node.link_up else ", LINK DOWN")
-            print(f"  {node.name:<8} {node.address:<15} {power}{link}")
+            hung = ", FROZEN" if node.frozen else ""
+            print(f"  {node.name:<8} {node.address:<15} {power}{link}{hung}")
+        print(f"  fence device: {found.fence_device or 'not running (`up` starts it)'}")
         print(f"  inventory: {found.inventory}")
         if found.snapshots:
             print(f"  snapshots: {', '.join(found.snapshots)}")

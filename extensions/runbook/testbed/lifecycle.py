@@ -381,6 +381,7 @@ class NodeStatus:
     address: str
     running: bool
     link_up: bool
+    frozen: bool = False
 
 
 @dataclass(frozen=True)
@@ -393,6 +394,8 @@ class TestbedStatus:
     inventory: Path
     nodes: tuple[NodeStatus, ...]
     snapshots: tuple[str, ...]
+    #: Where the fence device listens, or None when it is not running.
+    fence_device: str | None = None
 
 
 def status(name: str = DEFAULT_NAME) -> TestbedStatus:
@@ -407,6 +410,7 @@ def status(name: str = DEFAULT_NAME) -> TestbedStatus:
                 address=spec.address,
                 running=running,
                 link_up=running and network.link_is_up(spec.veth),
+                frozen=running and cgroups.frozen(node.group(current, spec)),
             )
         )
     snaps = current.paths.snapshots_dir
@@ -416,6 +420,9 @@ def status(name: str = DEFAULT_NAME) -> TestbedStatus:
         subnet=current.subnet,
         inventory=current.paths.inventory,
         nodes=tuple(nodes),
+        fence_device=f"{current.host_address}:{fence.PORT}"
+        if fence_device_running(current)
+        else None,
         snapshots=tuple(
             sorted(p.name for p in snaps.iterdir() if p.is_dir() and not p.name.startswith("."))
         )
