@@ -155,6 +155,8 @@ def bring_up(current: TestbedState, lower: Path, nodes: Iterable[NodeSpec] | Non
     selected = list(current.nodes if nodes is None else nodes)
     if not network.link_exists(current.bridge):  # e.g. after the machine rebooted
         network.create_bridge(current.bridge, ipaddress.IPv4Network(current.subnet))
+    else:
+        network.pin_bridge_mac(current.bridge)
     start_fence_device(current)
     started = []
     for spec in selected:
