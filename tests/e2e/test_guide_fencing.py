@@ -159,8 +159,10 @@ def requester(event: str, cluster: Cluster) -> str:
 
 
 def move_vip(cluster: Cluster, to: str) -> None:
-    # pcs 0.11 moves the resource and then drops the constraint it used: stickiness keeps it.
-    ssh_ok(cluster.testbed, "node1", f"pcs resource move vip {to} --wait=60", timeout=120)
+    """Put the VIP on ``to``, where stickiness keeps it (pcs refuses a move to where it is)."""
+    if cluster.vip_holders() != {to}:
+        # pcs 0.11 moves the resource, then drops the constraint it used to move it.
+        ssh_ok(cluster.testbed, "node1", f"pcs resource move vip {to} --wait=60", timeout=120)
     wait_for(lambda: cluster.vip_holders() == {to}, f"the VIP to run on {to}")
 
 
@@ -375,3 +377,51 @@ def test_without_fencing_a_hung_node_and_the_majority_both_hold_the_vip(
     cluster.wait_whole(timeout=300)
     vip_watch.stopped.set()
     assert vip_watch.twice()
+
+
+@pytest.mark.proves(
+    "fencing",
+    "The cut-off test with `stonith-enabled=false`: the contrast",
+    "Nothing is fenced and node3 stays powered on; the majority starts the VIP without any "
+    "proof that node3 let it go. node3, healthy but alone, drops it by itself only because "
+    "it lost quorum: safety then rests on the lost node behaving well.",
+)
+def test_without_fencing_a_cut_off_node_is_trusted_to_stop_by_itself(
+    cluster: Cluster, vip_watch: VipWatch
+) -> None:
+    """The contrast, about 90 s: node3's link cut again, with fencing disabled."""
+    testbed = cluster.testbed
+    move_vip(cluster, "node3")
+    boot = cluster.boot_id("node3")
+    ssh_ok(testbed, "node1", "pcs property set stonith-enabled=false")
+    since = len(cluster.fence_events())
+    try:
+        cut = time.monotonic()
+        testbed.link_down("node3")
+        wait_for(
+            lambda: cluster.vip_holders() & {"node1", "node2"},
+            "the majority to start the VIP",
+            timeout=60,
+            every=0.2,
+        )
+        started = time.monotonic() - cut
+        wait_for(
+            lambda: "node3" not in cluster.vip_holders(),
+            "node3 to stop the VIP on losing quorum",
+            timeout=60,
+            every=0.2,
+        )
+        dropped = time.monotonic() - cut
+        assert cluster.powered("node3")
+        assert cluster.boot_id("node3") == boot  # never fenced: the same boot
+        assert not [e for e in cluster.fence_events()[since:] if "destroy" in e]
+    finally:
+        testbed.link_up("node3")
+        ssh_ok(testbed, "node1", "pcs property set stonith-enabled=true")
+    cluster.wait_whole(timeout=300)
+    vip_watch.stopped.set()
+    overlap = sum(0.2 for _, holders in vip_watch.samples if len(holders) > 1)
+    print(
+        f"without fencing: the majority started the VIP {started:.1f} s after the cut, node3 "
+        f"dropped it {dropped:.1f} s after; seen on two nodes for about {overlap:.1f} s"
+    )
