@@ -13,7 +13,7 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -153,6 +153,32 @@ def wait_fenced(cluster: Cluster, victim: str, since: int) -> str:
     )
 
 
+def fenced_after_fault(
+    cluster: Cluster, victim: str, fault: Callable[[str], None]
+) -> tuple[str, float, str]:
+    """Put the VIP on ``victim``, inject ``fault`` there, wait for the device to cut it.
+
+    Returns the device's event, the seconds from the fault to the power cut, and the
+    victim's boot id before the fault (to prove the reboot afterwards).
+    """
+    move_vip(cluster, victim)
+    boot = cluster.boot_id(victim)
+    since = len(cluster.fence_events())
+    started = time.monotonic()
+    fault(victim)
+    event = wait_fenced(cluster, victim, since)
+    return event, time.monotonic() - started, boot
+
+
+def whole_after_reboot(cluster: Cluster, victim: str, boot: str, watch: VipWatch) -> None:
+    """The fence's reboot brings ``victim`` back; the VIP was never on two nodes meanwhile."""
+    wait_for(lambda: cluster.powered(victim), f"the fence device to power {victim} on again")
+    cluster.wait_whole()
+    assert cluster.boot_id(victim) != boot
+    watch.stopped.set()
+    assert not watch.twice(), watch.twice()
+
+
 def requester(event: str, cluster: Cluster) -> str:
     address = event.split()[1]
     return next(n for n in cluster.testbed.nodes if cluster.testbed.address(n) == address)
@@ -279,15 +305,7 @@ def test_a_cut_off_node_is_fenced_by_the_majority_and_no_resource_runs_twice(
     cluster: Cluster, vip_watch: VipWatch
 ) -> None:
     """About 90 s: node3 holds the VIP, its cable is pulled; the majority fences it."""
-    testbed = cluster.testbed
-    move_vip(cluster, "node3")
-    boot = cluster.boot_id("node3")
-    since = len(cluster.fence_events())
-
-    cut = time.monotonic()
-    testbed.link_down("node3")
-    event = wait_fenced(cluster, "node3", since)
-    fenced_after = time.monotonic() - cut
+    event, fenced_after, boot = fenced_after_fault(cluster, "node3", cluster.testbed.link_down)
     # Only the majority can fence: node3, alone and without quorum, never asks (and its
     # cable is out, so it could not reach the device anyway).
     assert requester(event, cluster) in ("node1", "node2")
@@ -297,15 +315,9 @@ def test_a_cut_off_node_is_fenced_by_the_majority_and_no_resource_runs_twice(
         "the VIP to start on the majority",
     )
     assert len(moved) == 1
-
     # The default fence action is a reboot: the device switches node3 on again, and it
     # comes back (a power cycle replaces a testbed node's link) and rejoins.
-    wait_for(lambda: cluster.powered("node3"), "the fence device to power node3 on again")
-    cluster.wait_whole()
-    assert cluster.boot_id("node3") != boot
-    vip_watch.stopped.set()
-    # The VIP moved only once node3 was off: never on two nodes at once.
-    assert not vip_watch.twice(), vip_watch.twice()
+    whole_after_reboot(cluster, "node3", boot, vip_watch)
     print(f"node3 fenced {fenced_after:.1f} s after its link went down")
 
 
@@ -319,25 +331,14 @@ def test_a_hung_node_is_fenced_rather_than_waited_for(
     cluster: Cluster, vip_watch: VipWatch
 ) -> None:
     """About 90 s: every process of the VIP's node is frozen; it is fenced, not awaited."""
-    testbed = cluster.testbed
-    move_vip(cluster, "node2")
-    boot = cluster.boot_id("node2")
-    since = len(cluster.fence_events())
-
-    hung = time.monotonic()
-    testbed.freeze("node2")
-    event = wait_fenced(cluster, "node2", since)
-    fenced_after = time.monotonic() - hung
+    event, fenced_after, boot = fenced_after_fault(cluster, "node2", cluster.testbed.freeze)
     assert requester(event, cluster) in ("node1", "node3")
+    assert fenced_after < FENCE_DEADLINE
     wait_for(
         lambda: cluster.vip_holders() & {"node1", "node3"},
         "the VIP to start on a node that answers",
     )
-    wait_for(lambda: cluster.powered("node2"), "the fence device to power node2 on again")
-    cluster.wait_whole()
-    assert cluster.boot_id("node2") != boot
-    vip_watch.stopped.set()
-    assert not vip_watch.twice(), vip_watch.twice()
+    whole_after_reboot(cluster, "node2", boot, vip_watch)
     print(f"node2 fenced {fenced_after:.1f} s after it hung")
 
 

@@ -68,6 +68,30 @@ def _unknown(domain: str) -> Answer:
     return Answer(f"error: failed to get domain{named}\n", status=1)
 
 
+# What virsh says, per direction: its verb, its past tense, and why it refuses.
+_VERBS = {
+    False: ("destroy", "destroyed", "domain is not running"),
+    True: ("start", "started", "domain is already active"),
+}
+
+
+def _switch(domain: str, switch: PowerSwitch, *, on: bool) -> Answer:
+    if domain not in switch.outlets():
+        return _unknown(domain)
+    verb, done, refusal = _VERBS[on]
+    if switch.is_on(domain) == on:
+        return Answer(
+            f"error: Failed to {verb} domain '{domain}'\n"
+            f"error: Requested operation is not valid: {refusal}\n",
+            status=1,
+        )
+    if on:
+        switch.on(domain)
+    else:
+        switch.off(domain)
+    return Answer(f"Domain '{domain}' {done}\n\n", action="on" if on else "off", outlet=domain)
+
+
 def answer(line: str, switch: PowerSwitch) -> Answer:
     """The device's reply to one command line, as virsh would print it.
 
@@ -95,27 +119,9 @@ def answer(line: str, switch: PowerSwitch) -> Answer:
                 return _unknown(domain)
             return Answer(f"{_state(switch.is_on(domain))}\n\n")
         case ["destroy", domain]:
-            if domain not in switch.outlets():
-                return _unknown(domain)
-            if not switch.is_on(domain):
-                return Answer(
-                    f"error: Failed to destroy domain '{domain}'\n"
-                    "error: Requested operation is not valid: domain is not running\n",
-                    status=1,
-                )
-            switch.off(domain)
-            return Answer(f"Domain '{domain}' destroyed\n\n", action="off", outlet=domain)
+            return _switch(domain, switch, on=False)
         case ["start", domain]:
-            if domain not in switch.outlets():
-                return _unknown(domain)
-            if switch.is_on(domain):
-                return Answer(
-                    f"error: Failed to start domain '{domain}'\n"
-                    "error: Requested operation is not valid: domain is already active\n",
-                    status=1,
-                )
-            switch.on(domain)
-            return Answer(f"Domain '{domain}' started\n\n", action="on", outlet=domain)
+            return _switch(domain, switch, on=True)
     return Answer(f"error: this fence device only answers: {COMMANDS}\n", status=1)
 
 
