@@ -38,6 +38,8 @@ log = logging.getLogger("runbook.testbed.fence")
 
 #: A session with nothing typed for this long is closed (fence_virsh types at once).
 IDLE_TIMEOUT = 60.0
+#: Sessions at once; more are dropped (a node gone wrong cannot exhaust the host).
+MAX_SESSIONS = 16
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Device:
         kind, blob = fence.authorized_key(state).split()[:2]
         self.accepted = paramiko.PKey.from_type_string(kind, base64.b64decode(blob))
         self.lock = threading.Lock()  # one switching at a time, as on a real device
+        self.sessions = threading.BoundedSemaphore(MAX_SESSIONS)
 
     def serve(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -126,9 +129,19 @@ class Device:
                 )
                 conn.close()
                 continue
+            if not self.sessions.acquire(blocking=False):
+                log.warning("refused: %s opened more than %d sessions at once", peer, MAX_SESSIONS)
+                conn.close()
+                continue
             threading.Thread(target=self._session, args=(conn, peer), daemon=True).start()
 
     def _session(self, conn: socket.socket, peer: str) -> None:
+        try:
+            self._login_and_serve(conn, peer)
+        finally:
+            self.sessions.release()
+
+    def _login_and_serve(self, conn: socket.socket, peer: str) -> None:
         transport = paramiko.Transport(conn)
         transport.add_server_key(self.host_key)
         login = _Login(self.accepted)
