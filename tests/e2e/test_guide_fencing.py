@@ -1,7 +1,7 @@
 """Fencing for real: the guide's cluster on three nodes, its fence devices and what they prevent.
 
 One deployment for the module (basic-cluster and lb: the fence devices, the virtual IP and
-HAProxy, about 3 minutes), then each test injects one fault and watches, from outside the
+HAProxy, about 3 minutes; the seven tests then take about 2.5 minutes), then each test injects one fault and watches, from outside the
 cluster, that the lost node is powered off by the fence device before its resources start
 elsewhere, and that no resource ever runs on two nodes at once. Each test leaves the
 cluster whole again for the next one, and says how long it takes.
@@ -193,7 +193,7 @@ def move_vip(cluster: Cluster, to: str) -> None:
 
 
 def test_the_testbed_runs_the_guide_with_fencing_on(cluster: Cluster) -> None:
-    """Read-only, about 2 s: one fence_virsh device per node, stonith-enabled=true."""
+    """Read-only, about 7 s: one fence_virsh device per node, stonith-enabled=true."""
     testbed = cluster.testbed
     enabled = ssh_ok(
         testbed, "node1", "crm_attribute --type crm_config --name stonith-enabled --query --quiet"
@@ -215,7 +215,7 @@ def test_the_testbed_runs_the_guide_with_fencing_on(cluster: Cluster) -> None:
 def test_the_fence_device_powers_a_node_off_for_real_and_tells_its_state(
     cluster: Cluster,
 ) -> None:
-    """About 60 s: fence_virsh status and list, `pcs stonith fence --off`, then power on."""
+    """About 30 s: fence_virsh status and list, `pcs stonith fence --off`, then power on."""
     testbed = cluster.testbed
     status = cluster.fence_virsh("node1", "--plug", "node2", "--action", "status")
     assert (status.returncode, status.stdout.strip()) == (0, "Status: ON"), status.stderr
@@ -247,7 +247,7 @@ def test_the_fence_device_powers_a_node_off_for_real_and_tells_its_state(
 def test_the_fence_device_refuses_other_nodes_other_hosts_and_other_keys(
     cluster: Cluster,
 ) -> None:
-    """About 10 s; nothing is switched."""
+    """About 8 s; nothing is switched."""
     testbed = cluster.testbed
     since = len(cluster.fence_events())
     boots = {name: cluster.boot_id(name) for name in testbed.nodes}
@@ -304,7 +304,7 @@ def test_the_fence_device_refuses_other_nodes_other_hosts_and_other_keys(
 def test_a_cut_off_node_is_fenced_by_the_majority_and_no_resource_runs_twice(
     cluster: Cluster, vip_watch: VipWatch
 ) -> None:
-    """About 90 s: node3 holds the VIP, its cable is pulled; the majority fences it."""
+    """About 25 s: node3 holds the VIP, its cable is pulled; the majority fences it."""
     event, fenced_after, boot = fenced_after_fault(cluster, "node3", cluster.testbed.link_down)
     # Only the majority can fence: node3, alone and without quorum, never asks (and its
     # cable is out, so it could not reach the device anyway).
@@ -330,7 +330,7 @@ def test_a_cut_off_node_is_fenced_by_the_majority_and_no_resource_runs_twice(
 def test_a_hung_node_is_fenced_rather_than_waited_for(
     cluster: Cluster, vip_watch: VipWatch
 ) -> None:
-    """About 90 s: every process of the VIP's node is frozen; it is fenced, not awaited."""
+    """About 20 s: every process of the VIP's node is frozen; it is fenced, not awaited."""
     event, fenced_after, boot = fenced_after_fault(cluster, "node2", cluster.testbed.freeze)
     assert requester(event, cluster) in ("node1", "node3")
     assert fenced_after < FENCE_DEADLINE
@@ -351,7 +351,7 @@ def test_a_hung_node_is_fenced_rather_than_waited_for(
 def test_without_fencing_a_hung_node_and_the_majority_both_hold_the_vip(
     cluster: Cluster, vip_watch: VipWatch
 ) -> None:
-    """The contrast, about 90 s: the same hang with stonith-enabled=false.
+    """The contrast, about 30 s: the same hang with stonith-enabled=false.
 
     Quorum alone cannot help: the hung node cannot even notice it lost quorum, so it never
     stops what it holds, while the majority, which no longer waits for a fence, starts the
@@ -390,7 +390,7 @@ def test_without_fencing_a_hung_node_and_the_majority_both_hold_the_vip(
 def test_without_fencing_a_cut_off_node_is_trusted_to_stop_by_itself(
     cluster: Cluster, vip_watch: VipWatch
 ) -> None:
-    """The contrast, about 90 s: node3's link cut again, with fencing disabled."""
+    """The contrast, about 20 s: node3's link cut again, with fencing disabled."""
     testbed = cluster.testbed
     move_vip(cluster, "node3")
     boot = cluster.boot_id("node3")
