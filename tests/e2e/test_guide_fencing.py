@@ -1,10 +1,11 @@
 """Fencing for real: the guide's cluster on three nodes, its fence devices and what they prevent.
 
 One deployment for the module (basic-cluster and lb: the fence devices, the virtual IP and
-HAProxy, about 3 minutes; the seven tests then take about 2.5 minutes), then each test injects one fault and watches, from outside the
-cluster, that the lost node is powered off by the fence device before its resources start
-elsewhere, and that no resource ever runs on two nodes at once. Each test leaves the
-cluster whole again for the next one, and says how long it takes.
+HAProxy, about 3 minutes; the seven tests then take about 2.5 minutes). Each test injects
+one fault and watches, from outside the cluster, that the lost node is powered off by the
+fence device before its resources start elsewhere, and that no resource ever runs on two
+nodes at once. Each test leaves the cluster whole again for the next one, and says how long
+it takes.
 """
 
 from __future__ import annotations
