@@ -425,59 +425,89 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    "basic-cluster/1: Make every controller's name resolve to its cluster address (docs/scenarios/basic-cluster.rst:95)."
+    """\
+basic-cluster/1: Make every controller's name resolve to its cluster address
+
+Written at docs/scenarios/basic-cluster.rst:95."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_corosync_pacemaker_pcs_and_the_resource_agents(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/2: Install Corosync, Pacemaker, pcs and the resource agents (docs/scenarios/basic-cluster.rst:143).'
+    """\
+basic-cluster/2: Install Corosync, Pacemaker, pcs and the resource agents
+
+Written at docs/scenarios/basic-cluster.rst:143."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_remove_the_placeholder_cluster_the_packages_started(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/3: Remove the placeholder cluster the packages started (docs/scenarios/basic-cluster.rst:158).'
+    """\
+basic-cluster/3: Remove the placeholder cluster the packages started
+
+Written at docs/scenarios/basic-cluster.rst:158."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_set_the_hacluster_password_and_start_pcsd(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/4: Set the hacluster password and start pcsd (docs/scenarios/basic-cluster.rst:172).'
+    """\
+basic-cluster/4: Set the hacluster password and start pcsd
+
+Written at docs/scenarios/basic-cluster.rst:172."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
 def step_05_authenticate_the_controllers_to_each_other(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/5: Authenticate the controllers to each other (docs/scenarios/basic-cluster.rst:182).'
+    """\
+basic-cluster/5: Authenticate the controllers to each other
+
+Written at docs/scenarios/basic-cluster.rst:182."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_create_the_cluster(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:206).'
+    """\
+basic-cluster/6: Create the cluster
+
+Written at docs/scenarios/basic-cluster.rst:206."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
 @task(post=[RUNBOOK.finish])
 def step_07_start_the_cluster_on_every_controller_and_enable_it_at_boot(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/7: Start the cluster on every controller and enable it at boot (docs/scenarios/basic-cluster.rst:223).'
+    """\
+basic-cluster/7: Start the cluster on every controller and enable it at boot
+
+Written at docs/scenarios/basic-cluster.rst:223."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)
 
 
 @task(post=[RUNBOOK.finish])
 def step_08_install_the_fence_agents(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:275).'
+    """\
+basic-cluster/8: Install the fence agents
+
+Written at docs/scenarios/basic-cluster.rst:275."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=8)
 
 
 @task(post=[RUNBOOK.finish])
 def step_09_create_one_fence_device_per_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/9: Create one fence device per controller (docs/scenarios/basic-cluster.rst:282).'
+    """\
+basic-cluster/9: Create one fence device per controller
+
+Written at docs/scenarios/basic-cluster.rst:282."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=9)
 
 
 @task(post=[RUNBOOK.finish])
 def step_10_set_the_cluster_properties(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:330).'
+    """\
+basic-cluster/10: Set the cluster properties
+
+Written at docs/scenarios/basic-cluster.rst:330."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=10)

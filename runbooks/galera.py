@@ -325,35 +325,53 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_install_mariadb_and_galera(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/1: Install MariaDB and Galera (docs/scenarios/galera.md:96).'
+    """\
+galera/1: Install MariaDB and Galera
+
+Written at docs/scenarios/galera.md:96."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_take_mariadb_away_from_systemd(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/2: Take MariaDB away from systemd (docs/scenarios/galera.md:111).'
+    """\
+galera/2: Take MariaDB away from systemd
+
+Written at docs/scenarios/galera.md:111."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_write_the_galera_configuration(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/3: Write the Galera configuration (docs/scenarios/galera.md:133).'
+    """\
+galera/3: Write the Galera configuration
+
+Written at docs/scenarios/galera.md:133."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_create_the_galera_cluster_resource(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/4: Create the Galera cluster resource (docs/scenarios/galera.md:179).'
+    """\
+galera/4: Create the Galera cluster resource
+
+Written at docs/scenarios/galera.md:179."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
 def step_05_create_the_health_check_s_database_account(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    "galera/5: Create the health check's database account (docs/scenarios/galera.md:210)."
+    """\
+galera/5: Create the health check's database account
+
+Written at docs/scenarios/galera.md:210."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_create_the_openstack_databases_and_accounts(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:236).'
+    """\
+galera/6: Create the OpenStack databases and accounts
+
+Written at docs/scenarios/galera.md:236."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)

@@ -275,23 +275,35 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'keepalived/1: Allow services to bind to the virtual IP before it arrives (docs/scenarios/keepalived.rst:69).'
+    """\
+keepalived/1: Allow services to bind to the virtual IP before it arrives
+
+Written at docs/scenarios/keepalived.rst:69."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_haproxy_and_keepalived(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:77).'
+    """\
+keepalived/2: Install HAProxy and keepalived
+
+Written at docs/scenarios/keepalived.rst:77."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_write_the_haproxy_configuration_and_keep_haproxy_running(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'keepalived/3: Write the HAProxy configuration and keep HAProxy running (docs/scenarios/keepalived.rst:90).'
+    """\
+keepalived/3: Write the HAProxy configuration and keep HAProxy running
+
+Written at docs/scenarios/keepalived.rst:90."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_configure_keepalived_on_every_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'keepalived/4: Configure keepalived on every controller (docs/scenarios/keepalived.rst:163).'
+    """\
+keepalived/4: Configure keepalived on every controller
+
+Written at docs/scenarios/keepalived.rst:163."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

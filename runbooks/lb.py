@@ -368,41 +368,62 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/1: Allow services to bind to the virtual IP before it arrives (docs/scenarios/lb.md:69).'
+    """\
+lb/1: Allow services to bind to the virtual IP before it arrives
+
+Written at docs/scenarios/lb.md:69."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/2: Install HAProxy (docs/scenarios/lb.md:77).'
+    """\
+lb/2: Install HAProxy
+
+Written at docs/scenarios/lb.md:77."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_install_the_galera_health_check_on_every_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/3: Install the Galera health check on every controller (docs/scenarios/lb.md:101).'
+    """\
+lb/3: Install the Galera health check on every controller
+
+Written at docs/scenarios/lb.md:101."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_write_the_haproxy_configuration(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/4: Write the HAProxy configuration (docs/scenarios/lb.md:179).'
+    """\
+lb/4: Write the HAProxy configuration
+
+Written at docs/scenarios/lb.md:179."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
 def step_05_let_pacemaker_not_systemd_start_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/5: Let Pacemaker, not systemd, start HAProxy (docs/scenarios/lb.md:268).'
+    """\
+lb/5: Let Pacemaker, not systemd, start HAProxy
+
+Written at docs/scenarios/lb.md:268."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_run_haproxy_as_a_cloned_cluster_resource(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/6: Run HAProxy as a cloned cluster resource (docs/scenarios/lb.md:275).'
+    """\
+lb/6: Run HAProxy as a cloned cluster resource
+
+Written at docs/scenarios/lb.md:275."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
 @task(post=[RUNBOOK.finish])
 def step_07_create_the_virtual_ip_tied_to_a_running_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/7: Create the virtual IP, tied to a running HAProxy (docs/scenarios/lb.md:296).'
+    """\
+lb/7: Create the virtual IP, tied to a running HAProxy
+
+Written at docs/scenarios/lb.md:296."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)

@@ -137,11 +137,17 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_install_memcached(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'memcached/1: Install memcached (docs/scenarios/memcached.md:44).'
+    """\
+memcached/1: Install memcached
+
+Written at docs/scenarios/memcached.md:44."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_configure_memcached_on_the_controller_s_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    "memcached/2: Configure memcached on the controller's address (docs/scenarios/memcached.md:59)."
+    """\
+memcached/2: Configure memcached on the controller's address
+
+Written at docs/scenarios/memcached.md:59."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)

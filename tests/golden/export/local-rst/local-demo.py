@@ -153,23 +153,35 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_prepare_the_work_directory(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'local-demo/1: Prepare the work directory (tests/export/sources/local.rst:29).'
+    """\
+local-demo/1: Prepare the work directory
+
+Written at tests/export/sources/local.rst:29."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_wait_for_a_counter(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'local-demo/2: Wait for a counter (tests/export/sources/local.rst:38).'
+    """\
+local-demo/2: Wait for a counter
+
+Written at tests/export/sources/local.rst:38."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_capture_a_value(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'local-demo/3: Capture a value (tests/export/sources/local.rst:47).'
+    """\
+local-demo/3: Capture a value
+
+Written at tests/export/sources/local.rst:47."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_use_the_captured_value(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'local-demo/4: Use the captured value (tests/export/sources/local.rst:54).'
+    """\
+local-demo/4: Use the captured value
+
+Written at tests/export/sources/local.rst:54."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

@@ -137,23 +137,35 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_write_the_marker(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'demo/1: Write the marker (tests/export/sources/small.md:31).'
+    """\
+demo/1: Write the marker
+
+Written at tests/export/sources/small.md:31."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_read_the_first_node(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'demo/2: Read the first node (tests/export/sources/small.md:44).'
+    """\
+demo/2: Read the first node
+
+Written at tests/export/sources/small.md:44."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_use_the_value_everywhere(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'demo/3: Use the value everywhere (tests/export/sources/small.md:52).'
+    """\
+demo/3: Use the value everywhere
+
+Written at tests/export/sources/small.md:52."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_note_it_on_the_control_host(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'demo/4: Note it on the control host (tests/export/sources/small.md:64).'
+    """\
+demo/4: Note it on the control host
+
+Written at tests/export/sources/small.md:64."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

@@ -107,17 +107,26 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_write_the_marker_on_every_node(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'small/1: Write the marker on every node (tests/export/sources/small.scenario:20).'
+    """\
+small/1: Write the marker on every node
+
+Written at tests/export/sources/small.scenario:20."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_check_the_first_node(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'small/2: Check the first node (tests/export/sources/small.scenario:28).'
+    """\
+small/2: Check the first node
+
+Written at tests/export/sources/small.scenario:28."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_report_on_the_control_host(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'small/3: Report on the control host (tests/export/sources/small.scenario:35).'
+    """\
+small/3: Report on the control host
+
+Written at tests/export/sources/small.scenario:35."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
