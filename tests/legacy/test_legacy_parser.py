@@ -235,10 +235,6 @@ def test_without_a_test_script_there_is_no_final_step(tmp_path: Path) -> None:
         ("= SCRIPTS =\necho hi\n", "f.scenario:2: expected key=value before a '....' block"),
         ("= VARIABLES =\nnot a name\n", "f.scenario:2: 'not a name' is not a variable name"),
         (
-            "= VARIABLES =\nPHD_VAR_a\nPHD_VAR_a\n",
-            "f.scenario:3: variable 'PHD_VAR_a' is declared twice",
-        ),
-        (
             "= REQUIREMENTS =\nnodes: many\n= SCRIPTS =\n....\ntrue\n....\n",
             "f.scenario:2: nodes must be a whole number",
         ),

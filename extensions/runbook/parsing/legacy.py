@@ -38,7 +38,9 @@ from runbook.model import (
     Verify,
     slugify,
 )
-from runbook.model.scenario import VARIABLE_RE
+from runbook.model.names import reserved_reason, shell_control_reason
+from runbook.model.scenario import NAME_RE, VARIABLE_RE
+from runbook.parsing.files import read_user_file
 
 SECTIONS = ("VARIABLES", "REQUIREMENTS", "LOCAL_VARIABLES", "SCRIPTS")
 KNOWN_REQUIREMENTS = (
@@ -52,6 +54,11 @@ KNOWN_REQUIREMENTS = (
     "clean_shared_storage",
 )
 BLOCK_MARK = "...."
+#: What ``cluster_init=1`` asks for: the cluster the guide's basic-cluster scenario sets up.
+CLUSTER_SCENARIO = "basic-cluster"
+PHD_ENV_PREFIX = "PHD_ENV_"
+#: The ``PHD_ENV_*`` names the plan sets (:mod:`runbook.plan.environment`).
+_PLAN_ENV_RE = re.compile(r"^PHD_ENV_(?:nodes|floating_ips)[0-9]*$")
 SECRET_WORDS = frozenset({"password", "passwd", "secret", "key", "keys", "token"})
 
 _HEADER_RE = re.compile(r"^=\s*([A-Za-z_]+)\s*=$")
@@ -105,27 +112,33 @@ def parse_legacy(
 
 
 def load_legacy(
-    path: Path, *, name: str | None = None, test_script: Path | None = None
+    path: Path,
+    *,
+    name: str | None = None,
+    test_script: Path | None = None,
+    within: Path | None = None,
 ) -> LegacyImport:
-    """Read and import a legacy file (and its test script), with the import's warnings."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ParseError(f"cannot read {path}: {error}") from None
-    return load_legacy_text(text, str(path), name=name, test_script=test_script)
+    """Read and import a legacy file (and its test script), with the import's warnings.
+
+    ``within``, when given, is the directory both files must be inside (the guide's).
+    """
+    text = read_user_file(path, what="legacy scenario", within=within)
+    return load_legacy_text(text, str(path), name=name, test_script=test_script, within=within)
 
 
 def load_legacy_text(
-    text: str, path: str, *, name: str | None = None, test_script: Path | None = None
+    text: str,
+    path: str,
+    *,
+    name: str | None = None,
+    test_script: Path | None = None,
+    within: Path | None = None,
 ) -> LegacyImport:
     """Import ``text`` read from ``path``, reading its test script from disk if present."""
     script_path = test_script if test_script is not None else test_script_path(Path(path))
     script: str | None = None
     if test_script is not None or script_path.is_file():
-        try:
-            script = script_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ParseError(f"cannot read the test script {script_path}: {error}") from None
+        script = read_user_file(script_path, what="test script", within=within)
     return import_legacy(text, path, name=name, test_script=script, test_script_name=script_path)
 
 
@@ -178,12 +191,16 @@ class _Reader:
             line = next(n for n, text in enumerate(self.lines, 1) if "\0" in text)
             raise self.error("the file contains a NUL byte; is it a text file?", line)
         self.scan()
-        if not self.blocks:
+        cluster_init = any(
+            key == "cluster_init" and value == "1" for key, value, _ in self.requirements
+        )
+        if not self.blocks and not cluster_init:
             raise self.error(
                 "the file has no script blocks (a SCRIPTS section with '....' blocks)",
                 self.scripts_line or 1,
             )
-        scenario_name = name or slugify(Path(self.where.path).stem)
+        scenario_name = name or self.name_from_file()
+        requires = (CLUSTER_SCENARIO,) if cluster_init and scenario_name != CLUSTER_SCENARIO else ()
         steps = self.steps(scenario_name)
         if test_script is not None:
             steps.append(
@@ -206,6 +223,7 @@ class _Reader:
                 title=title,
                 steps=tuple(steps),
                 description="\n".join(header[1:]),
+                requires=requires,
                 variables=tuple(self.variables),
                 min_nodes=min_nodes,
                 origin="legacy",
@@ -269,6 +287,9 @@ class _Reader:
                 key, value = self.pair(line, number, "key=value", "=")
                 if not VARIABLE_RE.match(key):
                     raise self.error(f"{key!r} is not a shell variable name", number)
+                reason = reserved_reason(key)
+                if reason is not None:
+                    raise self.error(f"LOCAL_VARIABLES name {key} {reason}", number)
                 self.local_variables.append((key, _unquote(value)))
         if attributes:
             self.unused_attributes(attributes)
@@ -303,11 +324,47 @@ class _Reader:
             raise self.error(f"expected {expected}, found {line!r}", number)
         return key, value
 
+    def name_from_file(self) -> str:
+        """The file's name made a scenario name: lower case, runs of other characters a dash.
+
+        ``My Cluster.scenario`` and ``my_cluster.scenario`` are both ``my-cluster``, the
+        name ``runbook plan`` and ``:requires:`` use (docs/reference/variables.md).
+        """
+        stem = Path(self.where.path).stem
+        name = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+        if not NAME_RE.match(name):
+            raise self.error(
+                f"the file name {stem!r} gives no scenario name (lower-case letters, digits "
+                "and dashes); rename the file",
+                1,
+            )
+        return name
+
     def variable(self, line: str, number: int, comments: list[str]) -> None:
         if not VARIABLE_RE.match(line):
             raise self.error(f"{line!r} is not a variable name (one name a line)", number)
-        if any(v.name == line for v in self.variables):
-            raise self.error(f"variable {line!r} is declared twice", number)
+        first = next((v for v in self.variables if v.name == line), None)
+        if first is not None:
+            self.warn(
+                f"variable {line} is declared twice (first at {first.location}); "
+                "phd allowed it, the second is ignored",
+                number,
+            )
+            return
+        if line.startswith(PHD_ENV_PREFIX):
+            self.warn(_phd_env_note(line), number)
+            return
+        reason = shell_control_reason(line)
+        if reason is not None:
+            self.warn(
+                f"{line} {reason}: phd only checked that it was set, so it is not asked "
+                "for here; remove the line",
+                number,
+            )
+            return
+        reason = reserved_reason(line)
+        if reason is not None:
+            raise self.error(f"variable name {line} {reason}", number)
         self.variables.append(
             Variable(
                 name=line,
@@ -452,6 +509,16 @@ class _Reader:
                         "it is empty unless a variables file sets it"
                     )
                     self.warnings.append(LegacyWarning(step.location or self.where, message))
+
+
+def _phd_env_note(name: str) -> str:
+    """What becomes of a ``PHD_ENV_*`` name declared in VARIABLES (phd filled them)."""
+    if _PLAN_ENV_RE.match(name):
+        return f"{name} is set by the plan from the inventory, not asked for; remove the line"
+    return (
+        f"phd filled {name} from its cluster definition; nothing sets it here, so scripts "
+        "see it empty: set it in LOCAL_VARIABLES under another name if a script needs it"
+    )
 
 
 def _unquote(value: str) -> str:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from runbook.errors import ParseError
 from runbook.model import Scenario
-from runbook.plan.environment import RESERVED_PREFIXES, host_values
+from runbook.model.names import reserved_reason
+from runbook.plan.environment import host_values
 from runbook.plan.model import LOCAL_HOST, Inventory, Plan, ResolvedValue
 from runbook.plan.problems import Problem, plan_error
 from runbook.plan.resolve import plan_steps
@@ -73,22 +74,17 @@ def build_plan(
 
 
 def _reserved_names(scenario: Scenario) -> list[Problem]:
+    """Declared and registered names that the plan sets itself or that steer the shell."""
     problems: list[Problem] = []
     for variable in scenario.variables:
-        if variable.name.startswith(RESERVED_PREFIXES):
-            problems.append(
-                (
-                    variable.location,
-                    f"variable name {variable.name} is reserved: the plan sets "
-                    f"{', '.join(p + '*' for p in RESERVED_PREFIXES)} itself",
-                )
-            )
+        reason = reserved_reason(variable.name)
+        if reason is not None:
+            problems.append((variable.location, f"variable name {variable.name} {reason}"))
     for step in scenario.steps:
         register = step.options.register
-        if register is not None and register.startswith(RESERVED_PREFIXES):
-            problems.append(
-                (step.location, f"step {step.id}: register name {register} is reserved")
-            )
+        reason = reserved_reason(register) if register is not None else None
+        if reason is not None:
+            problems.append((step.location, f"step {step.id}: register name {register} {reason}"))
     return problems
 
 

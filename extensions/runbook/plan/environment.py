@@ -3,7 +3,8 @@
 Built from the plan alone, so the runner, the dry-run and the exporters agree on it.
 Layers, later ones winning: the scenario's variables (with the host's own inventory
 variables applied), a legacy file's LOCAL_VARIABLES, values ``register`` captured, and
-the reserved ``RB_*`` / ``PHD_ENV_*`` names, which nothing can shadow.
+the reserved ``RB_*`` / ``PHD_ENV_*`` names (:mod:`runbook.model.names`), which nothing
+can shadow.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from runbook.model import Secret, Value, reveal
 from runbook.plan.model import LOCAL_HOST, Plan, PlannedStep, ResolvedValue
 from runbook.plan.variables import inventory_layer, resolve
 
-#: Names the plan sets itself; a scenario may not declare or register them.
-RESERVED_PREFIXES = ("RB_", "PHD_ENV_")
 #: The address ``RB_ADDRESS`` gives for the control host (target ``local``).
 LOCAL_ADDRESS = "127.0.0.1"
 

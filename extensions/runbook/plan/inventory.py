@@ -51,7 +51,7 @@ _Setting = tuple[object, SourceLocation]
 
 def load_inventory(path: Path) -> Inventory:
     """The inventory in ``path``: Ansible YAML by suffix (.yml/.yaml/.json), else a list."""
-    text = read_text(path)
+    text = read_text(path, "inventory (-i)")
     if path.suffix.lower() in YAML_SUFFIXES:
         return parse_ansible_inventory(text, str(path), base_dir=path.parent)
     return parse_host_list(text, str(path), base_dir=path.parent)

@@ -23,12 +23,15 @@ from runbook.errors import ParseError
 from runbook.model import Scenario, Secret, SourceLocation, Value, reveal
 from runbook.model.scenario import VARIABLE_RE
 from runbook.parsing.legacy import is_secret_name
+from runbook.parsing.phdvars import parse_phd_variables
 from runbook.parsing.variables import expand, expansion_order, references
 from runbook.plan.model import ResolvedValue
 from runbook.plan.problems import Problem
-from runbook.plan.yamlfile import YamlList, YamlMap, line_of, load_yaml, parse_yaml
+from runbook.plan.yamlfile import YamlList, YamlMap, line_of, load_yaml, parse_yaml, read_text
 
 LEGACY_PREFIX = "PHD_VAR_"
+#: The suffix of phd's own variables files, read the way phd read them.
+PHD_SUFFIX = ".variables"
 
 
 def legacy_name(name: str) -> str:
@@ -39,13 +42,35 @@ def legacy_name(name: str) -> str:
 def load_variables_file(
     path: Path, *, legacy: bool = False, names: Collection[str] | None = None
 ) -> dict[str, ResolvedValue]:
-    """The values a YAML variables file sets, each with the ``file:line`` it is set at.
+    """The values a variables file sets, each with the ``file:line`` it is set at.
 
-    For a native scenario, ``names`` (its declared variables) limits what is read and
-    checked: a file shared by several scenarios may hold values, even mappings, that
-    this one never reads. Legacy files are read whole: phd exported every value.
+    A file named ``*.variables`` is phd's own format (:mod:`runbook.parsing.phdvars`);
+    any other is YAML. For a native scenario, ``names`` (its declared variables) limits
+    what is read and checked: a file shared by several scenarios may hold values, even
+    mappings, that this one never reads. Legacy files are read whole: phd exported every
+    value.
     """
-    return variables_from_data(load_yaml(path), str(path), legacy=legacy, names=names)
+    if path.suffix == PHD_SUFFIX:
+        text = read_text(path, f"variables file -e {path}")
+        return phd_variables(text, str(path), legacy=legacy, names=names)
+    data = load_yaml(path, f"variables file -e {path}")
+    return variables_from_data(data, str(path), legacy=legacy, names=names)
+
+
+def phd_variables(
+    text: str, path: str, *, legacy: bool, names: Collection[str] | None = None
+) -> dict[str, ResolvedValue]:
+    """The values of a phd ``.variables`` file's text; a later value of a name wins, as in phd."""
+    where = SourceLocation(path)
+    found: dict[str, ResolvedValue] = {}
+    for item in parse_phd_variables(text):
+        name = legacy_name(item.name) if legacy else item.name
+        if not legacy and names is not None and name not in names:
+            continue
+        if not VARIABLE_RE.match(name):
+            continue
+        found[name] = ResolvedValue(item.value, "file", where.at(item.line))
+    return found
 
 
 def parse_variables(
