@@ -23,14 +23,16 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
+from docutils.parsers.rst.directives.misc import Include
 
 from runbook.docutils_.messages import RunbookWarning, report
 from runbook.docutils_.nodes import scenario_node, step_node, variable_node, verify_node
 from runbook.docutils_.roles import SPHINX_TEXT_ROLES, plain_text_role
-from runbook.errors import RunbookError
+from runbook.errors import ParseError, RunbookError
 from runbook.model.location import SourceLocation
 from runbook.model.target import ALL
 from runbook.parsing import options as parse
+from runbook.parsing.files import project_root, read_user_file
 from runbook.parsing.targets import parse_role, parse_target
 
 
@@ -336,7 +338,12 @@ class LegacyScenarioDirective(_RunbookDirective):
         given = values.get("test_script")
         test_script = Path(os.path.normpath(base / given)) if given else None
         try:
-            imported = load_legacy(path, name=values.get("name"), test_script=test_script)
+            imported = load_legacy(
+                path,
+                name=values.get("name"),
+                test_script=test_script,
+                within=guide_root(self.state.document.settings, base),
+            )
         except RunbookError as error:
             self.report_at(error.location, error.message)
             return []
@@ -380,6 +387,85 @@ class LegacyScenarioDirective(_RunbookDirective):
             )
 
 
+class BoundedInclude(Directive):
+    """docutils' ``include`` for the command's fast path, through the one bounded reader.
+
+    The file must be a regular file inside the guide's project (:func:`guide_root`) and
+    no larger than
+    :data:`runbook.parsing.files.MAX_BYTES`; anything else is a problem at the directive
+    and nothing is included. docutils' own standard includes (``<isonum.txt>``) are
+    allowed. Then docutils' directive (rST) or MyST's (Markdown) does the including.
+    """
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict[str, Callable[[str | None], Any]]] = {
+        **Include.option_spec,
+        "relative-images": directives.flag,
+        "relative-docs": directives.path,
+        "heading-offset": directives.nonnegative_int,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        settings = self.state.document.settings
+        argument = "".join(part.strip() for part in self.arguments[0].splitlines())
+        if not (argument.startswith("<") and argument.endswith(">")):
+            source, line = self.state_machine.get_source_and_line(self.lineno)
+            source = source or self.state.document.get("source") or ""
+            path = Path(os.path.normpath(Path(source).parent / argument))
+            try:
+                read_user_file(path, what="include", within=guide_root(settings, path.parent))
+            except ParseError as error:
+                # Never cached: the page's result depends on a file outside its text.
+                settings.record_dependencies.add(str(path))
+                report(
+                    self.state.document,
+                    RunbookWarning.SYNTAX,
+                    f'"include" directive: {error.message}',
+                    source=source,
+                    line=line,
+                )
+                return []
+        if type(self.state).__module__.startswith("myst_parser"):
+            from myst_parser.mocking import MockIncludeDirective
+
+            include = MockIncludeDirective(
+                self.state._renderer,
+                name=self.name,
+                klass=Include,
+                arguments=self.arguments,
+                options=self.options,
+                body=list(self.content),
+                lineno=self.lineno,
+            )
+            return include.run()
+        return Include(
+            self.name,
+            self.arguments,
+            self.options,
+            self.content,
+            self.lineno,
+            self.content_offset,
+            self.block_text,
+            self.state,
+            self.state_machine,
+        ).run()
+
+
+def guide_root(settings: Any, page_dir: Path) -> Path:
+    """The directory files a page names must stay in (:func:`project_root`).
+
+    The command sets ``runbook_root``; under Sphinx it is the project of the source
+    directory; else the project of the page's directory.
+    """
+    root = getattr(settings, "runbook_root", None)
+    if root is not None:
+        return Path(root)
+    env = getattr(settings, "env", None)
+    return project_root(env.srcdir if env is not None else page_dir)
+
+
 #: Directive name -> class, for docutils' registry and Sphinx's ``app.add_directive``.
 DIRECTIVES: dict[str, type[Directive]] = {
     "scenario": ScenarioDirective,
@@ -400,6 +486,9 @@ def register_directives() -> None:
 def directives_registered() -> Iterator[None]:
     """Only docutils' own directives and roles, and ours, for the duration of a parse.
 
+    ``include`` is :class:`BoundedInclude` here, so the fast path reads no file that
+    the bounded reader refuses.
+
     docutils' registries are global. Left registered, our directives would make a later
     Sphinx application in the same process warn that they are already registered; and
     what a Sphinx application of the same process registered (``toctree``, ``:doc:``)
@@ -409,6 +498,7 @@ def directives_registered() -> Iterator[None]:
     saved_directives, saved_roles = directives._directives, roles._roles
     directives._directives, roles._roles = {}, {}
     register_directives()
+    directives.register_directive("include", BoundedInclude)
     for name in SPHINX_TEXT_ROLES:
         roles.register_local_role(name, plain_text_role)
     try:

@@ -86,9 +86,23 @@ def check_within(path: Path, root: Path, *, what: str) -> None:
     top = Path(os.path.realpath(root))
     if resolved != top and top not in resolved.parents:
         raise ParseError(
-            f"cannot read {path} ({what}): it is outside the guide's directory {top}, and "
-            "the guide reads only files inside it; move or copy the file there"
+            f"cannot read {path} ({what}): it is outside the guide's project {top}, and the "
+            "guide reads only files inside it (docs/reference/authoring.md); move or copy "
+            "the file there"
         )
+
+
+def project_root(sources: Path | str) -> Path:
+    """The directory a guide's files must stay in: the nearest holding ``conf.py``.
+
+    That is Sphinx's configuration directory, the top of a guide's project (its
+    ``scenarios/`` beside its ``docs/``); without one above ``sources``, ``sources``.
+    """
+    start = Path(os.path.realpath(sources))
+    for directory in (start, *start.parents):
+        if (directory / "conf.py").is_file():
+            return directory
+    return start
 
 
 def _refuse_special(mode: int, path: Path, what: str) -> None:
