@@ -138,7 +138,8 @@ def load_legacy_text(
     script_path = test_script if test_script is not None else test_script_path(Path(path))
     script: str | None = None
     if test_script is not None or script_path.is_file():
-        script = read_user_file(script_path, what="test script", within=within)
+        what = ":test-script:" if test_script is not None else "test script"
+        script = read_user_file(script_path, what=what, within=within)
     return import_legacy(text, path, name=name, test_script=script, test_script_name=script_path)
 
 
