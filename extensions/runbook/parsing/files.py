@@ -39,10 +39,10 @@ def read_user_file(
     are resolved. A UTF-8 byte order mark is dropped.
     """
     path = Path(path)
-    if within is not None:
-        check_within(path, Path(within), what=what)
     try:
         _refuse_special(os.stat(path).st_mode, path, what)
+        if within is not None:
+            check_within(path, Path(within), what=what)
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
         raise ParseError(f"cannot read {path} ({what}): no such file") from None
