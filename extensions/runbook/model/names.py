@@ -29,15 +29,13 @@ SHELL_CONTROL_NAMES: dict[str, str] = {
     "BASH_COMPAT": "which older bash the shell behaves like",
     "HISTFILE": "where bash writes its history",
     "TMOUT": "when the shell gives up waiting for input",
-    "LD_PRELOAD": "libraries loaded into every program",
-    "LD_LIBRARY_PATH": "where every program finds its libraries",
-    "LD_AUDIT": "libraries that watch every program",
     "PYTHONPATH": "where every Python program finds its modules",
     "PYTHONSTARTUP": "a file every interactive Python runs",
     "PERL5OPT": "options every Perl program runs with",
     "PERL5LIB": "where every Perl program finds its modules",
 }
-#: Prefixes: exported bash functions, and every dynamic loader setting.
+#: Prefixes: exported bash functions, and every dynamic loader setting (LD_PRELOAD,
+#: LD_LIBRARY_PATH, LD_AUDIT, ...).
 SHELL_CONTROL_PREFIXES: dict[str, str] = {
     "BASH_FUNC_": "functions bash imports from the environment",
     "LD_": "the dynamic loader of every program",
@@ -45,17 +43,20 @@ SHELL_CONTROL_PREFIXES: dict[str, str] = {
 
 
 def shell_control_reason(name: str) -> str | None:
-    """Why ``name`` may not be a scenario's variable (``is ...``), or ``None`` when it may be."""
+    """Why ``name`` may not be a scenario's variable (``controls ...``), else ``None``."""
     if name in SHELL_CONTROL_NAMES:
-        return f"is the shell's own: it sets {SHELL_CONTROL_NAMES[name]}"
+        return f"controls {SHELL_CONTROL_NAMES[name]}"
     for prefix, controls in SHELL_CONTROL_PREFIXES.items():
         if name.startswith(prefix):
-            return f"starts with {prefix}, which sets {controls}"
+            return f"starts with {prefix}, which controls {controls}"
     return None
 
 
 def reserved_reason(name: str) -> str | None:
-    """Why a scenario may not declare, register or set ``name`` (``is ...``); else ``None``."""
+    """Why a scenario may not declare, register or set ``name``; else ``None``.
+
+    The reason follows the name in a sentence: ``variable name PATH controls ...``.
+    """
     if name.startswith(RESERVED_PREFIXES):
         prefixes = ", ".join(prefix + "*" for prefix in RESERVED_PREFIXES)
         return f"is reserved: the plan sets {prefixes} itself; choose another name"
