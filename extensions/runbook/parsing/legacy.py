@@ -36,7 +36,6 @@ from runbook.model import (
     Target,
     Variable,
     Verify,
-    slugify,
 )
 from runbook.model.names import reserved_reason, shell_control_reason
 from runbook.model.scenario import NAME_RE, VARIABLE_RE
