@@ -233,3 +233,11 @@ def test_a_guide_page_that_is_a_fifo_is_never_opened(project: Path) -> None:
     (project / "docs" / "page.rst").write_text(_RST_SCENARIO, encoding="utf-8")
     guide = load_guide(project / "docs")
     assert list(guide.scenarios) == ["s"]
+
+
+@pytest.mark.parametrize("md", [False, True], ids=["rst", "myst"])
+def test_a_missing_include_is_left_to_docutils_as_before(project: Path, md: bool) -> None:
+    """It may be a generated file: the fast path reports only what it refuses itself."""
+    page = project / "docs" / ("page.md" if md else "page.rst")
+    scenarios, problems = parse_source(_include(md, "generated.inc"), str(page), "page")
+    assert ([scenario.name for scenario in scenarios], problems) == (["s"], [])

@@ -391,10 +391,10 @@ class BoundedInclude(Directive):
     """docutils' ``include`` for the command's fast path, through the one bounded reader.
 
     The file must be a regular file inside the guide's project (:func:`guide_root`) and
-    no larger than
-    :data:`runbook.parsing.files.MAX_BYTES`; anything else is a problem at the directive
-    and nothing is included. docutils' own standard includes (``<isonum.txt>``) are
-    allowed. Then docutils' directive (rST) or MyST's (Markdown) does the including.
+    no larger than :data:`runbook.parsing.files.MAX_BYTES`; anything else is a problem
+    at the directive and nothing is included. docutils' own standard includes
+    (``<isonum.txt>``) are allowed. Then docutils' directive (rST) or MyST's (Markdown)
+    does the including.
     """
 
     required_arguments = 1
@@ -410,12 +410,16 @@ class BoundedInclude(Directive):
     def run(self) -> list[nodes.Node]:
         settings = self.state.document.settings
         argument = "".join(part.strip() for part in self.arguments[0].splitlines())
-        if not (argument.startswith("<") and argument.endswith(">")):
-            source, line = self.state_machine.get_source_and_line(self.lineno)
-            source = source or self.state.document.get("source") or ""
-            path = Path(os.path.normpath(Path(source).parent / argument))
+        # A missing file stays docutils' and MyST's to report (the fast path ignores that,
+        # as it ignores every include problem that is not ours): it may be generated.
+        standard = argument.startswith("<") and argument.endswith(">")
+        source, line = self.state_machine.get_source_and_line(self.lineno)
+        source = source or self.state.document.get("source") or ""
+        path = Path(os.path.normpath(Path(source).parent / argument))
+        if not standard and os.path.exists(path):
             try:
-                read_user_file(path, what="include", within=guide_root(settings, path.parent))
+                root = guide_root(settings, Path(source).parent)
+                read_user_file(path, what="include", within=root)
             except ParseError as error:
                 # Never cached: the page's result depends on a file outside its text.
                 settings.record_dependencies.add(str(path))
