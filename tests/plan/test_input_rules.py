@@ -45,6 +45,8 @@ HOSTILE = [
     "'a'",
     "::zz",
     "a..b",
+    "fe80::1%$(id)",
+    "fe80::1%;x",
 ]
 
 
@@ -93,11 +95,17 @@ def test_a_floating_ip_must_be_an_ip_address(write) -> None:
         load_inventory(path)
 
 
-_SAFE = re.compile(r"^[A-Za-z0-9_.:]+$")
+_SAFE = re.compile(r"^[A-Za-z0-9_.:%-]+$")
 
 
 @QUICK
-@given(st.text(max_size=40))
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.builds(lambda zone: f"fe80::1%{zone}", st.text(max_size=10)),
+        st.from_regex(r"[0-9.]{1,20}", fullmatch=True),
+    )
+)
 def test_an_accepted_address_holds_nothing_a_shell_or_ssh_would_read(address: str) -> None:
     try:
         check_address(address, SourceLocation("-H"))

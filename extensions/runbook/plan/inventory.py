@@ -37,6 +37,7 @@ from runbook.plan.yamlfile import YamlMap, line_of, parse_yaml, read_text
 HOST_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
 GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _USER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$")
+_ZONE_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _NUMERIC_RE = re.compile(r"^[0-9.]+$")
 _LABEL_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 RANGE_RE = re.compile(r"^(.*)\[([0-9]+):([0-9]+)\](.*)$")
@@ -347,6 +348,9 @@ def _address_problem(address: str) -> str | None:
             ipaddress.IPv6Address(address)
         except ValueError:
             return "it has ':' but is not an IPv6 address"
+        _, percent, zone = address.partition("%")
+        if percent and not _ZONE_RE.match(zone):
+            return "an IPv6 zone after '%' is an interface name: letters, digits, '_', '.', '-'"
         return None
     if _NUMERIC_RE.match(address):
         try:
