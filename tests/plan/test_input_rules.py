@@ -297,3 +297,14 @@ def test_a_variables_file_that_is_not_utf8_names_its_line(write, tmp_path: Path)
 def test_a_host_list_with_hostile_lines_is_refused_whole(write) -> None:
     with pytest.raises(InventoryError):
         parse_host_list("n1 192.0.2.1\nn2 '$(id)'\n", "hosts.txt")
+
+
+@pytest.mark.parametrize("depth", [70, 300, 3000])
+def test_deeply_nested_data_files_are_located_errors_not_recursion_errors(
+    write, depth: int
+) -> None:
+    text = "".join(" " * i + "k:\n" for i in range(depth)) + " " * depth + "k: 1\n"
+    with pytest.raises(ParseError, match=r"nested|too deeply"):
+        load_variables_file(write("deep.yml", text), legacy=True)
+    with pytest.raises(ParseError, match=r"nested|too deeply"):
+        load_variables_file(write("flow.yml", "k: " + "[" * depth + "]" * depth + "\n"))

@@ -23,6 +23,8 @@ from runbook.parsing.files import read_user_file
 
 #: More nodes than this in one file is an alias bomb, not an inventory.
 MAX_NODES = 100_000
+#: Deeper nesting than this is no data file either (and would exhaust Python's stack).
+MAX_DEPTH = 64
 
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -116,6 +118,8 @@ class _Converter:
             raise self.error("an alias refers to a value that contains it", node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        if len(self.open) >= MAX_DEPTH:
+            raise self.error(f"values nested more than {MAX_DEPTH} deep", node)
         self.open.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
