@@ -14,6 +14,9 @@ operators, in docs/reference/variables.md. What the import decides beyond the fo
   :attr:`LegacyImport.requirements`; unknown keys also give a warning.
 * A script block's title is the first comment line written before it (after the previous
   block), the other comment lines are its prose; else it is "Script block N".
+* What phd logged and ran past (stray lines, unknown sections, an unclosed block, a
+  variable declared twice, ``PHD_ENV_*`` in VARIABLES) is a warning, not an error;
+  ``cluster_init=1`` makes the scenario require ``basic-cluster``.
 * The ``NAME-test.sh`` beside the file, when there is one, is kept as
   ``Scenario.verification_script`` and becomes a final step on every node, titled
   "Run the scenario's test script", whose script is that file.
@@ -60,7 +63,8 @@ PHD_ENV_PREFIX = "PHD_ENV_"
 _PLAN_ENV_RE = re.compile(r"^PHD_ENV_(?:nodes|floating_ips)[0-9]*$")
 SECRET_WORDS = frozenset({"password", "passwd", "secret", "key", "keys", "token"})
 
-_HEADER_RE = re.compile(r"^=\s*([A-Za-z_]+)\s*=$")
+#: phd took any line starting with ``=`` as a header, its name without ``=`` and blanks.
+_HEADER_RE = re.compile(r"^=[=\s]*([A-Za-z_]+)[=\s]*$")
 _NODE_TARGET_RE = re.compile(r"^\$(?:PHD_ENV_nodes(\d+)|\{PHD_ENV_nodes(\d+)\})$")
 _ALL_NODES = ("$PHD_ENV_nodes", "${PHD_ENV_nodes}")
 _HOST_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -195,8 +199,9 @@ class _Reader:
             key == "cluster_init" and value == "1" for key, value, _ in self.requirements
         )
         if not self.blocks and not cluster_init:
-            raise self.error(
-                "the file has no script blocks (a SCRIPTS section with '....' blocks)",
+            self.warn(
+                "the file has no script blocks (a SCRIPTS section with '....' blocks): "
+                "the scenario has nothing of its own to run",
                 self.scripts_line or 1,
             )
         scenario_name = name or self.name_from_file()
@@ -258,39 +263,44 @@ class _Reader:
             if not line:
                 continue
             header = _HEADER_RE.match(line)
-            if header:
-                section = self.section(header.group(1), number)
+            if header and header.group(1).upper() in SECTIONS:
+                section = header.group(1).upper()
                 if section == "SCRIPTS" and self.scripts_line is None:
                     self.scripts_line = number
                 if attributes:
                     self.unused_attributes(attributes)
                 comments, attributes = [], {}
                 continue
-            if section is None:
-                raise self.error(
-                    "text before the first section header (= VARIABLES =, = SCRIPTS =, ...)",
+            if header:
+                self.warn(
+                    f"unknown section {header.group(1)!r} (expected one of "
+                    f"{', '.join(SECTIONS)}); phd ignored the line, and so does the import",
                     number,
                 )
+                continue
+            if section is None:
+                self.warn(
+                    "text before the first section header (= VARIABLES =, = SCRIPTS =, ...) "
+                    "is ignored",
+                    number,
+                )
+                continue
             if section == "SCRIPTS" and line == BLOCK_MARK:
                 number = self.block(number, comments, attributes)
                 comments, attributes = [], {}
             elif section == "SCRIPTS":
-                key, value = self.pair(line, number, "key=value before a '....' block", "=")
-                attributes[key] = (value, number)
+                pair = self.pair(line, number, "key=value before a '....' block", "=")
+                if pair is not None:
+                    attributes[pair[0]] = (pair[1], number)
             elif section == "VARIABLES":
                 self.variable(line, number, comments)
                 comments = []
             elif section == "REQUIREMENTS":
-                key, value = self.pair(line, number, "key=value or key: value", "=:")
-                self.requirement(key, value, number)
+                pair = self.pair(line, number, "key=value or key: value", "=:")
+                if pair is not None:
+                    self.requirement(pair[0], pair[1], number)
             else:
-                key, value = self.pair(line, number, "key=value", "=")
-                if not VARIABLE_RE.match(key):
-                    raise self.error(f"{key!r} is not a shell variable name", number)
-                reason = reserved_reason(key)
-                if reason is not None:
-                    raise self.error(f"LOCAL_VARIABLES name {key} {reason}", number)
-                self.local_variables.append((key, _unquote(value)))
+                self.local_variable(line, number)
         if attributes:
             self.unused_attributes(attributes)
 
@@ -307,22 +317,33 @@ class _Reader:
                 break
         return texts
 
-    def section(self, name: str, line: int) -> str:
-        if name.upper() not in SECTIONS:
-            raise self.error(
-                f"unknown section {name!r}; expected one of {', '.join(SECTIONS)}", line
-            )
-        return name.upper()
+    def pair(
+        self, line: str, number: int, expected: str, separators: str
+    ) -> tuple[str, str] | None:
+        """``key=value`` split at the first separator; a warning and ``None`` otherwise.
 
-    def pair(self, line: str, number: int, expected: str, separators: str) -> tuple[str, str]:
+        phd logged such lines and went on, so the import does too.
+        """
         positions = [line.index(s) for s in separators if s in line]
-        if not positions:
-            raise self.error(f"expected {expected}, found {line!r}", number)
-        cut = min(positions)
+        cut = min(positions) if positions else -1
         key, value = line[:cut].strip(), line[cut + 1 :].strip()
-        if not key:
-            raise self.error(f"expected {expected}, found {line!r}", number)
+        if cut < 0 or not key:
+            self.warn(f"expected {expected}, found {line!r}; the line is ignored", number)
+            return None
         return key, value
+
+    def local_variable(self, line: str, number: int) -> None:
+        pair = self.pair(line, number, "key=value", "=")
+        if pair is None:
+            return
+        key, value = pair
+        if not VARIABLE_RE.match(key):
+            self.warn(f"{key!r} is not a shell variable name; the line is ignored", number)
+            return
+        reason = reserved_reason(key)
+        if reason is not None:
+            raise self.error(f"LOCAL_VARIABLES name {key} {reason}", number)
+        self.local_variables.append((key, _unquote(value)))
 
     def name_from_file(self) -> str:
         """The file's name made a scenario name: lower case, runs of other characters a dash.
@@ -408,7 +429,13 @@ class _Reader:
                 return number
             if not raw.strip().startswith("#"):
                 lines.append(raw)
-        raise self.error("this '....' block is never closed (no second '....' line)", opened)
+        self.warn(
+            "this '....' block is never closed (no second '....' line); phd ran it to the "
+            "end of the file, and so does the import",
+            opened,
+        )
+        self.blocks.append(_Block(opened, lines, comments, target, expect_exit))
+        return len(self.lines)
 
     def target(self, text: str, line: int) -> Target:
         value = _unquote(text.strip())
