@@ -343,13 +343,11 @@ def _legacy_named(scenarios_dir: Path, name: str) -> list[Path]:
     ``My Cluster.scenario`` gives ``my-cluster`` (:mod:`runbook.parsing.legacy`), so
     the name the plan shows finds its file again.
     """
+    from runbook.parsing.legacy import name_of_file
+
     if not scenarios_dir.is_dir():
         return []
-    found = [
-        path
-        for path in scenarios_dir.rglob("*.scenario")
-        if re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") == name
-    ]
+    found = [path for path in scenarios_dir.rglob("*.scenario") if name_of_file(path.stem) == name]
     return sorted(found, key=lambda path: (path.stem != name, str(path)))
 
 

@@ -98,6 +98,11 @@ def is_secret_name(name: str) -> bool:
     return any(part in SECRET_WORDS or part.endswith("password") for part in parts)
 
 
+def name_of_file(stem: str) -> str:
+    """The scenario name a legacy file's name gives (``""`` when it has no letter or digit)."""
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+
+
 def test_script_path(path: Path) -> Path:
     """Where phd guides kept a scenario's checks: ``NAME-test.sh`` beside ``NAME.scenario``."""
     return path.with_name(f"{path.stem}-test.sh")
@@ -352,7 +357,7 @@ class _Reader:
         name ``runbook plan`` and ``:requires:`` use (docs/reference/variables.md).
         """
         stem = Path(self.where.path).stem
-        name = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+        name = name_of_file(stem)
         if not NAME_RE.match(name):
             raise self.error(
                 f"the file name {stem!r} gives no scenario name (lower-case letters, digits "
