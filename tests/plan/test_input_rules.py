@@ -17,6 +17,7 @@ from runbook.model import SourceLocation
 from runbook.parsing.legacy import import_legacy
 from runbook.parsing.phdvars import parse_phd_variables
 from runbook.plan.build import build_plan
+from runbook.plan.environment import step_environment
 from runbook.plan.inventory import (
     check_address,
     inventory_from_hosts,
@@ -308,3 +309,19 @@ def test_deeply_nested_data_files_are_located_errors_not_recursion_errors(
         load_variables_file(write("deep.yml", text), legacy=True)
     with pytest.raises(ParseError, match=r"nested|too deeply"):
         load_variables_file(write("flow.yml", "k: " + "[" * depth + "]" * depth + "\n"))
+
+
+def test_a_phd_env_value_beyond_nodes_comes_from_the_inventory(write) -> None:
+    imported = import_legacy(
+        "= VARIABLES =\nPHD_ENV_snapshot_name\n"
+        "= SCRIPTS =\n....\necho $PHD_ENV_snapshot_name\n....\n",
+        "rollback.scenario",
+    )
+    assert "the inventory does: set PHD_ENV_snapshot_name" in imported.warnings[0].message
+    inventory = load_inventory(
+        write("hosts.txt", "* PHD_ENV_snapshot_name=before PHD_ENV_nodes=forged\nn1 192.0.2.1\n")
+    )
+    plan = build_plan(imported.scenario, inventory)
+    environment = step_environment(plan, plan.steps[0], "n1")
+    assert environment["PHD_ENV_snapshot_name"] == "before"
+    assert environment["PHD_ENV_nodes"] == "n1"

@@ -60,7 +60,7 @@ BLOCK_MARK = "...."
 CLUSTER_SCENARIO = "basic-cluster"
 PHD_ENV_PREFIX = "PHD_ENV_"
 #: The ``PHD_ENV_*`` names the plan sets (:mod:`runbook.plan.environment`).
-_PLAN_ENV_RE = re.compile(r"^PHD_ENV_(?:nodes|floating_ips)[0-9]*$")
+PLAN_ENV_RE = re.compile(r"^PHD_ENV_(?:nodes|floating_ips)[0-9]*$")
 SECRET_WORDS = frozenset({"password", "passwd", "secret", "key", "keys", "token"})
 
 #: phd took any line starting with ``=`` as a header, its name without ``=`` and blanks.
@@ -545,11 +545,11 @@ class _Reader:
 
 def _phd_env_note(name: str) -> str:
     """What becomes of a ``PHD_ENV_*`` name declared in VARIABLES (phd filled them)."""
-    if _PLAN_ENV_RE.match(name):
+    if PLAN_ENV_RE.match(name):
         return f"{name} is set by the plan from the inventory, not asked for; remove the line"
     return (
-        f"phd filled {name} from its cluster definition; nothing sets it here, so scripts "
-        "see it empty: set it in LOCAL_VARIABLES under another name if a script needs it"
+        f"phd filled {name} from its cluster definition; here the inventory does: set "
+        f"{name} in its variables for all hosts, or scripts see it empty"
     )
 
 

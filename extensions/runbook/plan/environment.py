@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from runbook.model import Secret, Value, reveal
+from runbook.parsing.legacy import PLAN_ENV_RE
 from runbook.plan.model import LOCAL_HOST, Plan, PlannedStep, ResolvedValue
 from runbook.plan.variables import inventory_layer, resolve
 
@@ -93,6 +94,11 @@ def _reserved(plan: Plan, host_name: str) -> dict[str, Value]:
             values["PHD_ENV_floating_ips"] = " ".join(floating)
             for number, address in enumerate(floating, start=1):
                 values[f"PHD_ENV_floating_ips{number}"] = address
+        # What phd's cluster definition held beyond nodes and floating IPs (a snapshot name,
+        # a shared device) comes from the inventory's variables for all hosts.
+        for name, value in (inventory.vars if inventory else {}).items():
+            if name.startswith("PHD_ENV_") and not PLAN_ENV_RE.match(name):
+                values[name] = value
     return values
 
 
