@@ -325,3 +325,14 @@ def test_a_phd_env_value_beyond_nodes_comes_from_the_inventory(write) -> None:
     environment = step_environment(plan, plan.steps[0], "n1")
     assert environment["PHD_ENV_snapshot_name"] == "before"
     assert environment["PHD_ENV_nodes"] == "n1"
+
+
+def test_phd_variables_refer_to_each_other_as_phd_expanded_them(write) -> None:
+    path = write(
+        "ref.variables",
+        "rpm:\n  osp: 6.0\nenv:\n  configdir: /srv/RDO-${PHD_VAR_rpm_osp}/configs\n"
+        "  other: $PHD_VAR_env_configdir/x $(id) ${HOME} ${PHD_VAR_unset}.\n",
+    )
+    values = {n: v.value for n, v in load_variables_file(path, legacy=True).items()}
+    assert values["PHD_VAR_env_configdir"] == "/srv/RDO-6.0/configs"
+    assert values["PHD_VAR_env_other"] == "/srv/RDO-6.0/configs/x $(id) ${HOME} ."

@@ -16,6 +16,7 @@ and every such value is exported, declared in the file's VARIABLES or not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from runbook.plan.yamlfile import YamlList, YamlMap, line_of, load_yaml, parse_y
 LEGACY_PREFIX = "PHD_VAR_"
 #: The suffix of phd's own variables files, read the way phd read them.
 PHD_SUFFIX = ".variables"
+_PHD_REFERENCE_RE = re.compile(r"\$\{(PHD_VAR_[A-Za-z0-9_]+)\}|\$(PHD_VAR_[A-Za-z0-9_]+)")
 
 
 def legacy_name(name: str) -> str:
@@ -62,14 +64,24 @@ def phd_variables(
 ) -> dict[str, ResolvedValue]:
     """The values of a phd ``.variables`` file's text; a later value of a name wins, as in phd."""
     where = SourceLocation(path)
+    items = parse_phd_variables(text)
+    raw = {legacy_name(item.name): item.value for item in items}
+    expanded: dict[str, str] = {}
     found: dict[str, ResolvedValue] = {}
-    for item in parse_phd_variables(text):
+    for item in items:
+        # phd's generated scripts exported these with the shell, which replaced a
+        # ${PHD_VAR_x} in a value by the file's own value of x; nothing else is replaced.
+        value = _PHD_REFERENCE_RE.sub(
+            lambda match: expanded.get(match[1] or match[2], raw.get(match[1] or match[2], "")),
+            item.value,
+        )
+        expanded[legacy_name(item.name)] = value
         name = legacy_name(item.name) if legacy else item.name
         if not legacy and names is not None and name not in names:
             continue
         if not VARIABLE_RE.match(name):
             continue
-        found[name] = ResolvedValue(item.value, "file", where.at(item.line))
+        found[name] = ResolvedValue(value, "file", where.at(item.line))
     return found
 
 
