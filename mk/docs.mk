@@ -3,6 +3,8 @@
 
 DOCS_OUT ?= _build/html
 DOCS_EXECUTED_OUT ?= _build/html-executed
+# Doctrees (pickles that hold variable defaults) stay beside, never inside, the published folders.
+DOCS_DOCTREES ?= _build/doctrees
 # The runner's state directory (journals and transcripts) to take the results from, and
 # the variables files whose secret values must be masked in what the pages show.
 RESULTS ?= $(or $(RUNBOOK_STATE_DIR),$(HOME)/.local/state/runbook)
@@ -17,10 +19,10 @@ docs-deps: ## Debian's graphviz, for the deployment-order graph
 	@command -v dot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz; }
 
 html: $(STAMP) docs-deps ## the guide, in _build/html
-	$(SPHINX_BUILD) -b html docs $(DOCS_OUT)
+	$(SPHINX_BUILD) -b html -d $(DOCS_DOCTREES)/html docs $(DOCS_OUT)
 
 html-executed: $(STAMP) docs-deps ## the guide with the last run's outputs, from RESULTS (the runner's state dir)
-	$(SPHINX_BUILD) -E -b html -D runbook_results=$(abspath $(RESULTS)) \
+	$(SPHINX_BUILD) -E -b html -d $(DOCS_DOCTREES)/html-executed -D runbook_results=$(abspath $(RESULTS)) \
 		$(if $(RESULTS_VARS),-D runbook_results_variables=$(subst $(eval) ,$(comma),$(abspath $(RESULTS_VARS)))) \
 		docs $(DOCS_EXECUTED_OUT)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import shutil
 import threading
@@ -19,18 +20,17 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
-@pytest.fixture(scope="session")
-def site() -> Path:
-    """The test guide built with the real theme and copy button."""
+def _build(root: Path, out: Path) -> Path:
+    """A test guide built with the real theme and copy button into ``out/html``."""
     from sphinx.application import Sphinx
     from sphinx.testing.util import _clean_up_global_state
 
-    shutil.rmtree(OUT, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
     app = Sphinx(
-        srcdir=ROOT,
-        confdir=ROOT,
-        outdir=OUT / "html",
-        doctreedir=OUT / "doctrees",
+        srcdir=root,
+        confdir=root,
+        outdir=out / "html",
+        doctreedir=out / "doctrees",
         buildername="html",
         confoverrides={"html_theme": "furo"},
         status=None,
@@ -41,18 +41,39 @@ def site() -> Path:
     finally:
         _clean_up_global_state()  # as SphinxTestApp does: leave docutils' registries clean
     assert app.statuscode == 0
-    return OUT / "html"
+    return out / "html"
+
+
+@contextlib.contextmanager
+def _serve(directory: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """The test guide built with the real theme and copy button."""
+    return _build(ROOT, OUT)
 
 
 @pytest.fixture(scope="session")
 def base_url(site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def command_url() -> Iterator[str]:
+    """The generated command reference, built and served like the guide."""
+    with _serve(_build(REPO / "tests" / "roots" / "test-command", OUT / "command")) as url:
+        yield url
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -70,3 +70,27 @@ def test_screenshot_of_the_scenario_page(page, site):
     path = site.parent / "galera.png"
     assert page.save_screenshot(str(path))
     assert path.stat().st_size > 10_000
+
+
+def test_on_a_phone_the_variables_default_column_stays_on_screen(page, base_url):
+    """The column that says *secret* or *required* is the one a reader must not miss."""
+    from selenium.webdriver.common.by import By
+
+    page.set_window_size(390, 844)
+    try:
+        page.get(f"{base_url}/galera.html")
+        width = page.execute_script("return document.documentElement.clientWidth")
+        cells = page.find_elements(By.CSS_SELECTOR, "table.rb-variables tbody tr td:last-child")
+        assert cells, "the test guide's galera page has a variables table"
+        for cell in cells:
+            # Scroll the page down to the cell, never sideways: a reader who does not know
+            # the table scrolls must still see the column.
+            box = page.execute_script(
+                "const cell = arguments[0];"
+                "window.scrollTo(0, cell.getBoundingClientRect().top + window.scrollY - 100);"
+                "return cell.getBoundingClientRect();",
+                cell,
+            )
+            assert box["left"] >= 0 and box["right"] <= width, (cell.text, box, width)
+    finally:
+        page.set_window_size(1280, 2400)

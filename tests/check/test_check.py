@@ -9,8 +9,8 @@ import pytest
 
 from runbook.check.guide import ansible_syntax, check_guide
 from runbook.check.problems import CheckKind, CheckProblem
-from runbook.check.variables import shell_names
 from runbook.cli.main import main
+from runbook.parsing.shell_names import shell_names
 from runbook.plan.inventory import parse_host_list
 
 REPO = Path(__file__).resolve().parents[2]

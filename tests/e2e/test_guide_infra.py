@@ -259,6 +259,7 @@ def test_the_executed_guide_shows_the_deployment_that_just_ran(deployment: Deplo
     command = [
         sphinx_build,
         *("-W", "--keep-going", "-E", "-q", "-b", "html", "-c", str(ROOT)),
+        *("-d", str(ROOT / "_build" / "doctrees" / "html-executed")),
         *("-D", f"runbook_results={deployment.state_dir}"),
         *("-D", f"runbook_results_variables={TESTBED_VARS}"),
         str(ROOT / "docs"),
@@ -272,6 +273,7 @@ def test_the_executed_guide_shows_the_deployment_that_just_ran(deployment: Deplo
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert not (output / ".doctrees").exists(), "doctrees belong outside the published folder"
 
     testbed = deployment.testbed
     hosts = ", ".join(testbed.nodes)

@@ -114,3 +114,29 @@ def test_theme_templates_compiled_once_are_reused_by_the_next_build(build, make_
     again.build()
     assert _pages(again) == pages
     assert {path: path.stat().st_mtime_ns for path in cache.glob("*.cache")} == compiled
+
+
+def _needed_by(page: str) -> str:
+    match = re.search(r"Needed by(?:<span[^>]*>:</span>)?</dt>\s*<dd[^>]*>(.*?)</dd>", page, re.S)
+    assert match, "the header has a Needed by field"
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+def test_a_scenario_header_links_what_needs_it(build, read_html):
+    app = build("rst")
+    assert _needed_by(read_html(app, "base")) == "MariaDB Galera cluster"
+    assert 'href="galera.html#scenario-galera"' in read_html(app, "base")
+    assert _needed_by(read_html(app, "galera")) == "no other scenario of the guide"
+
+
+def test_dropping_a_requirement_rewrites_the_required_pages_needed_by(build, make_app, tmp_path):
+    build("rst")
+    page = tmp_path / "rst" / "galera.rst"
+    page.write_text(page.read_text().replace("   :requires: base\n", ""))
+    app = make_app("html", srcdir=tmp_path / "rst")
+    app.build()
+    assert _read_docs(app) == ["galera"]
+    assert "base" in _written_docs(app)
+    assert _needed_by((Path(app.outdir) / "base.html").read_text()) == (
+        "no other scenario of the guide"
+    )

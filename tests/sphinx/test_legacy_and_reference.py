@@ -45,3 +45,16 @@ def test_command_reference_usage_matches_the_parser(build):
     assert usages[0].startswith("runbook [-h] [--version] [--debug] COMMAND")
     names = [name for name, _help, _parser in subcommands(build_parser())]
     assert any(usage.startswith(f"runbook {names[0]} ") for usage in usages[1:])
+
+
+def test_command_reference_text_is_the_parsers_own_without_smart_quotes(build, read_html):
+    """Copy-safe: ``--check`` stays two hyphens and ``...`` three dots, as ``--help`` prints."""
+    app = build("command")
+    doctree = app.env.get_doctree("index")
+    paragraphs = {p.astext() for p in doctree.findall(nodes.paragraph)}
+    export = dict((name, sub) for name, _help, sub in subcommands(build_parser()))["export"]
+    assert "--check" in export.description
+    assert export.description in paragraphs
+    page = read_html(app, "index")
+    for forbidden in ("\u2013", "\u2014", "\u2026", "\u201c", "\u2019"):
+        assert forbidden not in page, forbidden

@@ -97,10 +97,11 @@ def test_scenario_header_shows_the_commands_to_run_it(built):
     text = built.env.get_doctree("galera").astext()
     for command in (
         "make run SCENARIO=galera",
-        "runbook run galera -i INVENTORY",
-        "runbook train galera",
+        "runbook run galera -i INVENTORY -e VARS.yml --with-deps",
+        'runbook train galera -i "$(runbook testbed inventory)" -e scenarios/vars/testbed.yml',
     ):
         assert command in text
+    assert "VARS.yml is a YAML file that gives galera_root_password, galera_sst_password" in text
 
 
 def test_requires_link_to_the_required_scenario(built, read_html):

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from runbook.check.problems import CheckKind, CheckProblem
 from runbook.check.shell import Snippet, bash_errors, shellcheck
-from runbook.check.variables import SHELL_VARIABLES, shell_names
 from runbook.errors import RunbookError
 from runbook.export.order import find_cycle
 from runbook.export.view import SHELL_REFERENCE_RE
 from runbook.model import Scenario, SourceLocation, Step
+from runbook.parsing.shell_names import SHELL_VARIABLES, shell_names
 from runbook.parsing.variables import references
 from runbook.plan.model import Inventory
 
@@ -146,7 +146,9 @@ def _variables(scenario: Scenario) -> list[CheckProblem]:
     for _name, value in scenario.local_variables:
         mentioned.update(m.group(1) or m.group(2) for m in SHELL_REFERENCE_RE.finditer(value))
     registered: set[str] = set()
-    texts = [(step, what, text) for step in scenario.steps for what, text in _texts(step)]
+    texts: list[tuple[Step | None, str, str]] = [
+        (step, what, text) for step in scenario.steps for what, text in _texts(step)
+    ]
     if scenario.verification_script:
         texts.append((None, "verification script", scenario.verification_script))
     for step, what, text in texts:
@@ -220,10 +222,13 @@ def _snippets(scenario: Scenario) -> list[Snippet]:
 
 
 def _describe(key: object) -> tuple[SourceLocation | None, str]:
-    owner, what = key  # type: ignore[misc]
-    if isinstance(owner, Step):
-        return owner.location, f"step {owner.id}: the {what}"
-    return owner.location, f"scenario {owner.name}: the {what}"
+    """Where the snippet with this key (see :func:`_snippets`) comes from, and a label."""
+    match key:
+        case (Step() as step, str(what)):
+            return step.location, f"step {step.id}: the {what}"
+        case (Scenario() as scenario, str(what)):
+            return scenario.location, f"scenario {scenario.name}: the {what}"
+    raise TypeError(f"not a snippet key of this module: {key!r}")
 
 
 def _shell(snippets: list[Snippet]) -> list[CheckProblem]:

@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     whole_guide = not args.sources
     if args.check:
         problems = differences(files, args.output, prune=whole_guide)
-        for problem in problems:
-            print(problem, file=sys.stderr)
+        for difference in problems:
+            print(difference, file=sys.stderr)
         if problems:
             print(f"runbook: {args.output}/ is out of date: run `make runbooks`", file=sys.stderr)
             return 1

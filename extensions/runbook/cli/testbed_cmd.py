@@ -11,7 +11,7 @@ import sys
 ORDER = 50
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "testbed",
         help="bring up, inspect and break a local multi-node testbed",
@@ -71,7 +71,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _register_faults(actions, named)
 
 
-def _register_faults(actions: argparse._SubParsersAction, named: argparse.ArgumentParser) -> None:
+def _register_faults(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser], named: argparse.ArgumentParser
+) -> None:
     fault = actions.add_parser("fault", help="inject a fault into a node (tests, drills)")
     kinds = fault.add_subparsers(dest="fault", metavar="FAULT", required=True)
 

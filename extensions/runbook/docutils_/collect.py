@@ -108,7 +108,7 @@ class _Collector:
                 else:
                     current.prose = []
                     current.steps.append(last_step)
-            else:
+            elif isinstance(node, verify_node):
                 self.attach_verify(node, last_step)
         self.finish(current)
         return self.scenarios
@@ -127,7 +127,9 @@ class _Collector:
                 yield child
 
     def check_nesting(self, node: nodes.Element) -> None:
-        for inner in node.findall(lambda n: isinstance(n, PLACEHOLDERS), include_self=False):
+        for inner in node.findall(nodes.Element, include_self=False):
+            if not isinstance(inner, PLACEHOLDERS):
+                continue
             self.problem(
                 inner,
                 RunbookWarning.SYNTAX,

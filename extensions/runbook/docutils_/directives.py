@@ -67,10 +67,14 @@ def _unknown(text: str | None) -> _Unknown:
     return _Unknown()
 
 
-class _OptionSpec(dict[str, Callable[[str | None], Any]]):
-    """An option spec that accepts every name, so unknown ones reach ``run``."""
+class _OptionSpec(dict[str, Callable[[str], Any]]):
+    """An option spec that accepts every name, so unknown ones reach ``run``.
 
-    def __missing__(self, name: str) -> Callable[[str | None], Any]:
+    docutils gives a converter ``None`` for an option written without a value, so ours all
+    take ``str | None``; the type says ``str`` as docutils' own ``option_spec`` does.
+    """
+
+    def __missing__(self, name: str) -> Callable[[str], Any]:
         return _unknown
 
 
@@ -110,7 +114,7 @@ class _RunbookDirective(Directive):
     required_arguments = 0
     optional_arguments = 1
     final_argument_whitespace = True
-    option_spec: ClassVar[dict[str, Callable[[str | None], Any]]] = _OptionSpec()
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = _OptionSpec()
 
     def location(self) -> tuple[str | None, int | None]:
         return self.state_machine.get_source_and_line(self.lineno)
@@ -499,13 +503,16 @@ def directives_registered() -> Iterator[None]:
     needs Sphinx's environment, which the fast path does not have, so it is hidden and
     Sphinx's reference roles read as their text instead (:mod:`runbook.docutils_.roles`).
     """
-    saved_directives, saved_roles = directives._directives, roles._roles
-    directives._directives, roles._roles = {}, {}
+    # The registries are module globals that docutils has no API (and its stubs no type) for.
+    directive_globals, role_globals = vars(directives), vars(roles)
+    saved = directive_globals["_directives"], role_globals["_roles"]
+    directive_globals["_directives"], role_globals["_roles"] = {}, {}
     register_directives()
     directives.register_directive("include", BoundedInclude)
     for name in SPHINX_TEXT_ROLES:
-        roles.register_local_role(name, plain_text_role)
+        # types-docutils has a role return only references; docutils takes any nodes.
+        roles.register_local_role(name, plain_text_role)  # type: ignore[arg-type]
     try:
         yield
     finally:
-        directives._directives, roles._roles = saved_directives, saved_roles
+        directive_globals["_directives"], role_globals["_roles"] = saved

@@ -83,7 +83,7 @@ def report(
         from sphinx.util.logging import getLogger
 
         if source is None or source == document.get("source"):
-            location: object = (env.docname, line)
+            location: str | tuple[str, int | None] = (env.docname, line)
         else:
             location = f"{path}:{line}" if line is not None else path
         getLogger(__name__).warning(message, type="runbook", subtype=kind.value, location=location)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from docutils import nodes
 
 from runbook.model import Scenario, Step, Variable, Verify
+from runbook.parsing.shell_names import shell_names
 from runbook.parsing.variables import REFERENCE_RE
 
 #: Builds the node that links to a scenario by name (a pending_xref under Sphinx).
@@ -61,22 +62,32 @@ def render_scenario(
         box += nodes.rubric("Variables", "Variables", classes=["rb-heading"])
         box += _variables_table(scenario, variable_descriptions or {})
     box += nodes.rubric("Run it", "Run it", classes=["rb-heading"])
-    box += _run_commands(scenario.name)
-    if scenario.variables:
+    box += _run_commands(scenario)
+    if scenario.variables or plan_values_read(scenario):
         box += nodes.rubric(
             "Export these variables", "Export these variables", classes=["rb-heading"]
         )
-        box += nodes.paragraph(
-            text="To follow the steps by hand, set the variables in your shell first; "
-            "replace each <placeholder> with your value.",
-            classes=["rb-hint"],
+        hint = (
+            "To follow the steps by hand, set the variables in your shell first; "
+            "replace each <placeholder> with your value."
         )
+        if plan_values_read(scenario):
+            hint += (
+                " The RB_ values are the ones the runner computes from your inventory (the "
+                "variables reference lists them, under The environment a script sees); "
+                "those marked per host differ on each host, so set them in each host's shell."
+            )
+        box += nodes.paragraph(text=hint, classes=["rb-hint"])
         box += _code(export_block(scenario), ["rb-export"])
     return box
 
 
-def render_step(step: Step) -> nodes.container:
-    """One numbered step: title, where it runs, notes, the command, the verification."""
+def render_step(step: Step, scenario: Scenario | None = None) -> nodes.container:
+    """One numbered step: title, where it runs, notes, the command, the verification.
+
+    With its ``scenario``, the card also names the inventory group the step's hosts come
+    from and the variables it reads, so a reader knows what to set and where.
+    """
     box = nodes.container(classes=["rb-step"], ids=[step.anchor])
     box["rb_step_id"] = step.id
     title = nodes.paragraph(classes=["rb-step-title"])
@@ -85,6 +96,8 @@ def render_step(step: Step) -> nodes.container:
     title += nodes.strong(step.title, step.title)
     box += title
     box += _badges(step)
+    if scenario is not None:
+        box += _where_and_what(step, scenario)
     notes = _notes(step)
     if notes:
         box += notes
@@ -113,7 +126,62 @@ def export_block(scenario: Scenario) -> str:
         else:
             value = _shell_value(variable.default)
         lines.append(f"export {variable.name}={value}")
+    for name in plan_values_read(scenario):
+        placeholder, note = _plan_value_placeholder(name)
+        lines.append(f"export {name}={placeholder}  # {note}")
     return "\n".join(lines)
+
+
+#: What each value the runner computes holds, as a placeholder and a note for a reader.
+_PLAN_VALUES: tuple[tuple[str, str, str], ...] = (
+    (r"RB_NODES|PHD_ENV_nodes", "<node1 node2 ...>", "the hosts, space separated"),
+    (r"RB_NODE_COUNT", "<how many hosts>", "the number of hosts"),
+    (r"RB_NODE(\d+)|PHD_ENV_nodes(\d+)", "<host {0}>", "the name of host {0}"),
+    (r"RB_ADDRS", "<address1 address2 ...>", "the hosts' addresses, same order"),
+    (r"RB_HOST", "<this host>", "per host: the name of the host you are on"),
+    (r"RB_ADDRESS", "<this host address>", "per host: the address of the host you are on"),
+    (r"PHD_ENV_floating_ips", "<ip1 ip2 ...>", "the floating addresses, space separated"),
+    (r"PHD_ENV_floating_ips(\d+)", "<floating address {0}>", "floating address {0}"),
+)
+
+
+def _step_texts(step: Step) -> list[str]:
+    texts = [step.script, step.guard or ""]
+    if step.verify is not None:
+        texts.append(step.verify.command)
+    return texts
+
+
+def _names_read(step: Step) -> frozenset[str]:
+    """Every variable the step's script, guard and verification mention."""
+    return frozenset().union(*(shell_names(text).mentioned for text in _step_texts(step)))
+
+
+def plan_values_read(scenario: Scenario) -> list[str]:
+    """The runner-computed names (``RB_*``, ``PHD_ENV_*``) the scenario's commands read.
+
+    A reader following the page by hand has no runner to set them, so the export block
+    names them too; only the ones a command reads, in a stable order.
+    """
+    found = frozenset().union(*(_names_read(step) for step in scenario.steps))
+    known = [name for name in found if _plan_value_kind(name) is not None]
+    return sorted(known, key=lambda name: (_plan_value_kind(name), len(name), name))
+
+
+def _plan_value_kind(name: str) -> int | None:
+    """The row of ``_PLAN_VALUES`` that describes ``name`` (the reference's order)."""
+    for position, (pattern, _placeholder, _note) in enumerate(_PLAN_VALUES):
+        if re.fullmatch(pattern, name):
+            return position
+    return None
+
+
+def _plan_value_placeholder(name: str) -> tuple[str, str]:
+    """``(placeholder, note)`` for a runner-computed name the page knows."""
+    pattern, placeholder, note = _PLAN_VALUES[_plan_value_kind(name) or 0]
+    match = re.fullmatch(pattern, name)
+    number = next((group for group in match.groups() if group), "") if match else ""
+    return placeholder.format(number), note.format(number)
 
 
 def describe_wait(verify: Verify) -> str:
@@ -219,15 +287,53 @@ def _row(cells: Sequence[Sequence[nodes.Node]]) -> nodes.row:
     return row
 
 
-def _run_commands(name: str) -> nodes.container:
-    commands = nodes.container(classes=["rb-run"])
-    for label, command in (
+#: The testbed's own values for every scenario of the guide (what `make run` passes).
+TESTBED_VARIABLES = "scenarios/vars/testbed.yml"
+
+
+def run_commands(scenario: Scenario) -> list[tuple[str, str]]:
+    """``(label, command)`` pairs that work as printed for this scenario.
+
+    A scenario with required values or secrets without a default needs a variables file;
+    one that requires others runs them first with ``--with-deps``.
+    """
+    name = scenario.name
+    needed = [v.name for v in scenario.variables if v.default is None or v.secret]
+    values = " -e VARS.yml" if needed else ""
+    deps = " --with-deps" if scenario.requires else ""
+    testbed = f'-i "$(runbook testbed inventory)" -e {TESTBED_VARIABLES}'
+    return [
         ("On the local testbed", f"make run SCENARIO={name}"),
-        ("On your own hosts", f"runbook run {name} -i INVENTORY"),
-        ("As a guided exercise", f"runbook train {name}"),
-    ):
+        ("On your own hosts", f"runbook run {name} -i INVENTORY{values}{deps}"),
+        ("As a guided exercise on the testbed", f"runbook train {name} {testbed}"),
+    ]
+
+
+def _run_commands(scenario: Scenario) -> nodes.container:
+    commands = nodes.container(classes=["rb-run"])
+    for label, command in run_commands(scenario):
         commands += nodes.paragraph(text=label, classes=["rb-run-label"])
         commands += _code(command, ["rb-run-command"])
+    needed = [v.name for v in scenario.variables if v.default is None or v.secret]
+    if needed or scenario.requires:
+        note = nodes.paragraph(classes=["rb-hint"])
+        if needed:
+            note += nodes.Text("VARS.yml is a YAML file that gives ")
+            for position, variable in enumerate(needed):
+                if position:
+                    note += nodes.Text(", ")
+                note += nodes.literal(variable, variable)
+            note += nodes.Text(
+                (", and the values the scenarios it requires need" if scenario.requires else "")
+                + " (scenarios/vars/production.example.yml is a starting point). "
+            )
+        if scenario.requires:
+            note += nodes.literal("--with-deps", "--with-deps")
+            note += nodes.Text(" first runs what it requires, skipping what is already done. ")
+        note += nodes.Text("A guided exercise needs what the scenario requires deployed first (")
+        note += nodes.literal("make run", "make run")
+        note += nodes.Text(" does that).")
+        commands += note
     return commands
 
 
@@ -248,6 +354,50 @@ def _badges(step: Step) -> nodes.paragraph:
         badges += nodes.Text(" ")
         badges += nodes.inline(text, text, classes=["rb-badge", css])
     return badges
+
+
+def hosts_of(step: Step, scenario: Scenario) -> str:
+    """The inventory hosts a step runs on, in terms of groups (before any inventory)."""
+    target = step.target
+    if target.kind == "local":
+        return "the workstation that runs runbook (not an inventory host)"
+    if target.kind == "host":
+        return "the inventory hosts " + ", ".join(target.hosts)
+    group = target.role or scenario.hosts_role
+    pool = f"group {group}" if group else "inventory (every host)"
+    if target.kind == "all":
+        return f"every host of the {pool}"
+    if target.kind == "first":
+        return f"the first host of the {pool}"
+    return f"host number {target.index} of the {pool}"
+
+
+def step_variables(step: Step, scenario: Scenario) -> list[str]:
+    """The scenario's variables, earlier steps' registered values and runner values the
+    step reads, in the order a reader meets them (declared, registered, runner's)."""
+    read = _names_read(step)
+    declared = [v.name for v in scenario.variables if v.name in read]
+    registered = [
+        earlier.options.register
+        for earlier in scenario.steps[: step.index - 1]
+        if earlier.options.register and earlier.options.register in read
+    ]
+    runner = [name for name in sorted(read) if _plan_value_kind(name) is not None]
+    return list(dict.fromkeys(declared + registered + runner))
+
+
+def _where_and_what(step: Step, scenario: Scenario) -> nodes.field_list:
+    facts = nodes.field_list(classes=["rb-step-facts"])
+    facts += _field("Hosts", nodes.paragraph(text=hosts_of(step, scenario)))
+    names = step_variables(step, scenario)
+    if names:
+        uses = nodes.paragraph()
+        for position, name in enumerate(names):
+            if position:
+                uses += nodes.Text(", ")
+            uses += nodes.literal(name, name, classes=["rb-variable-name"])
+        facts += _field("Reads", uses)
+    return facts
 
 
 def _notes(step: Step) -> nodes.bullet_list | None:

@@ -92,9 +92,13 @@ def _holder(text: str) -> Holder | None:
 class HostLocks:
     """The locks of one run on every remote host it touches, taken all at once."""
 
-    def __init__(self, transports: Mapping[str, Transport], holder: Holder) -> None:
+    def __init__(
+        self, transports: Mapping[str, Transport], holder: Holder, *, path: str = LOCK_FILE
+    ) -> None:
         self.transports = {n: t for n, t in transports.items() if n != LOCAL_HOST}
         self.holder = holder
+        #: The lock file on each host (``/run`` unless a test says otherwise).
+        self.path = path
         #: Each locked host's lock file.
         self.held: dict[str, str] = {}
         self.notes: list[str] = []
@@ -114,7 +118,7 @@ class HostLocks:
     def _take(self, name: str) -> str | None:
         transport = self.transports[name]
         script = _ACQUIRE.format(
-            holder=quote(self.holder.text()), path=quote(LOCK_FILE), taken=TAKEN
+            holder=quote(self.holder.text()), path=quote(self.path), taken=TAKEN
         )
         for _ in range(2):
             result = transport.run(BASH, script.encode())
@@ -124,7 +128,7 @@ class HostLocks:
                 return None
             if result.exit_status != TAKEN:
                 why = result.lost or result.err.strip() or f"exit status {result.exit_status}"
-                return f"{name}: cannot create {path or LOCK_FILE}: {why}"
+                return f"{name}: cannot create {path or self.path}: {why}"
             content = content.strip()
             holder = _holder(content)
             if holder is None or not holder.stale:
@@ -135,7 +139,7 @@ class HostLocks:
                 )
             self.notes.append(f"{name}: took over the lock of a run that is gone ({content})")
             transport.run(BASH, _remove_if(path, content))
-        return f"{name}: {LOCK_FILE} keeps coming back; another run is starting there"
+        return f"{name}: {self.path} keeps coming back; another run is starting there"
 
     def release(self) -> None:
         """Remove this run's lock files where the connection is still up.

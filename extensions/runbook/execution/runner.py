@@ -43,12 +43,7 @@ from runbook.execution.events import (
     StepStarted,
     VerifyTry,
 )
-from runbook.execution.fingerprint import (
-    inventory_key,
-    inventory_name,
-    plan_digest,
-    plan_fingerprints,
-)
+from runbook.execution.fingerprint import inventory_key, inventory_name, plan_fingerprints
 from runbook.execution.hostfacts import TIMEOUT as FACTS_TIMEOUT
 from runbook.execution.hostfacts import facts_command, parse_facts
 from runbook.execution.packages import installed_packages
@@ -59,6 +54,7 @@ from runbook.execution.transport import Transport
 from runbook.execution.verify import mismatch, run_verification
 from runbook.model import Secret, Step, Value, mask_text
 from runbook.plan.model import Plan, PlannedStep
+from runbook.plan.serialize import plan_digest
 
 Decision = Literal["run", "skip", "quit"]
 #: Asked before each step in ``--step`` mode.
@@ -137,7 +133,7 @@ class Runner:
                 title=plan.scenario.title,
                 docname=plan.scenario.docname,
                 mode=self.mode,
-                digest=plan_digest(plan),
+                digest=plan.digest or plan_digest(plan),
                 inventory=inventory_key(plan.inventory),
                 planned=plan.steps,
                 fingerprints=plan_fingerprints(plan),
@@ -293,7 +289,9 @@ class Runner:
                 self.bus.emit(HostDone(step, outcomes[host]))
         return [outcomes[host] for host in hosts], interrupted or self._cancelled.is_set()
 
-    def _collect(self, futures: dict[Future[HostOutcome], str], outcomes: dict) -> None:
+    def _collect(
+        self, futures: dict[Future[HostOutcome], str], outcomes: dict[str, HostOutcome]
+    ) -> None:
         """Wait for a batch; after a failure, hosts not yet started are not started."""
         stopping = False
         for future in as_completed(futures):

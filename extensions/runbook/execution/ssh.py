@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import paramiko
 from fabric import Connection
@@ -55,15 +56,11 @@ class _AeadFirstTransport(paramiko.Transport):
     ``cryptography``. The other ciphers stay offered, after GCM, for servers without it.
     """
 
-    _preferred_ciphers = (
-        "aes128-gcm@openssh.com",
-        "aes256-gcm@openssh.com",
-        *(
-            name
-            for name in paramiko.Transport._preferred_ciphers
-            if not name.endswith("-gcm@openssh.com")
-        ),
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = self.get_security_options()
+        gcm = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+        options.ciphers = (*gcm, *(name for name in options.ciphers if name not in gcm))
 
 
 class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
@@ -78,7 +75,9 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
         self.known_hosts = known_hosts
         self.accept_new = accept_new
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         fingerprint = key.fingerprint
         if not self.accept_new:
             raise HostKeyError(
@@ -538,15 +537,17 @@ def _watch_liveness(transport: paramiko.Transport, alive_timeout: float) -> None
     and ``TCP_USER_TIMEOUT`` fails the socket when that data stays unacknowledged; the
     lost packets of a merely bad link are retransmitted well within that time.
     """
+    interval = max(1, int(alive_timeout / 4))
+    transport.set_keepalive(interval)
     sock = transport.sock
+    if not isinstance(sock, socket.socket):
+        return  # a channel through a jump host (ProxyJump in ~/.ssh/config): no TCP options
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    interval = max(1, int(alive_timeout / 4))
     if hasattr(socket, "TCP_USER_TIMEOUT"):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(alive_timeout * 1000))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, interval)
-    transport.set_keepalive(interval)
 
 
 def _remote(command: str) -> str:

@@ -75,11 +75,11 @@ def _registered(steps: list[StepView], prefix: str) -> dict[int, str]:
 def render_playbook(scenario: Scenario, root: Path) -> str:
     """The playbook of one scenario."""
     ctx = context(scenario, root)
-    group = str(ctx["group"])
-    steps: list[StepView] = ctx["steps"]  # type: ignore[assignment]
+    group = ctx["group"]
+    steps = ctx["steps"]
     slug = scenario.name.replace("-", "_")
     asserts = [f"groups[{group!r}] | default([]) | length >= {scenario.min_nodes}"]
-    asserts += [f"{v.name} is defined" for v in ctx["variables"] if v.default is None]  # type: ignore[attr-defined]
+    asserts += [f"{v.name} is defined" for v in ctx["variables"] if v.default is None]
     hosts_needed = [group]
     for view in steps:
         target = view.step.target
@@ -102,7 +102,7 @@ def render_playbook(scenario: Scenario, root: Path) -> str:
             "{% endfor %}"
         ),
         registered=_registered(steps, f"rb_{slug}_"),
-        wrap=lambda script: wrap(script, ctx["local_exports"]),  # type: ignore[arg-type]
+        wrap=lambda script: wrap(script, ctx["local_exports"]),
         verify_failed=verify_failed,
     )
 

@@ -22,18 +22,20 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import paramiko
 from fabric import Config, Connection
 from fabric.runners import Remote
-from invoke import Context, Task
+from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.runners import Local
+from invoke.tasks import Task
 
 from runbook.errors import RunbookError
+from runbook.execution.copying import UNPACK, pack_command
 from runbook.execution.results import CommandResult
-from runbook.execution.shell import BASH, quote, script_text
+from runbook.execution.shell import BASH, script_text
 from runbook.execution.verify import run_verification
 from runbook.model import (
     Scenario,
@@ -61,7 +63,7 @@ class _WholeInput:
     a script of a few kilobytes would take seconds to arrive.
     """
 
-    def read_our_stdin(self, input_: io.StringIO) -> str:
+    def read_our_stdin(self, input_: IO[str]) -> str:
         return input_.read()
 
 
@@ -136,8 +138,10 @@ def _opened(connection: Connection) -> Connection:
     """
     if not connection.is_connected:
         connection.open()
-        sock = connection.client.get_transport().sock  # type: ignore[union-attr]
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport: paramiko.Transport | None = connection.client.get_transport()
+        # Through a jump host (ProxyJump, ProxyCommand) there is no TCP socket of ours.
+        if transport is not None and isinstance(transport.sock, socket.socket):
+            transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return connection
 
 
@@ -158,7 +162,7 @@ class Runbook:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.scenario = scenario_from_data(data)
         self._request: _Request | None = None
-        self.finish = Task(self._finish, name="finish")
+        self.finish: Task[Any] = Task(self._finish, name="finish")
 
     def collect(
         self,
@@ -217,7 +221,8 @@ class _Run:
 
     def __init__(self, plan: Plan, connections: list[Connection]) -> None:
         self.plan = plan
-        self.inventory: Inventory = plan.inventory  # type: ignore[assignment]
+        assert plan.inventory is not None  # _plan always plans with an inventory
+        self.inventory: Inventory = plan.inventory
         self.given = {c.host: c for c in connections}
         self.connections: dict[str, Connection] = {}
         self.registered: dict[str, Value] = {}
@@ -268,6 +273,7 @@ class _Run:
             hide=True,
             warn=True,
         )
+        assert result is not None  # only a disowned command has no result
         return CommandResult(
             result.exited,
             result.stdout.encode("utf-8"),
@@ -316,12 +322,12 @@ class _Run:
 
     def _archive(self, planned: PlannedStep) -> str:
         """The copied paths from the copy-from host, as base64 text held only in memory."""
-        from runbook.plan.build import resolve_target
-
         step = planned.step
-        source = resolve_target(self.plan, step.options.copy_from)[0]  # type: ignore[arg-type]
-        paths = " ".join(quote(p) for p in step.options.copy_paths)
-        result = self._exec(source, BASH, f"tar -C / -cf - {paths} | base64 -w0\n".encode())
+        source = planned.copy_from
+        assert source is not None  # the plan resolves the copy-from host of every copy step
+        paths = " ".join(step.options.copy_paths)
+        command = f"{pack_command(step.options.copy_paths)} | base64 -w0\n"
+        result = self._exec(source, BASH, command.encode())
         if result.exit_status != 0:
             raise RunbookError(f"step {step.id}: reading {paths} on {source} failed", step.location)
         self._copy_source = source
@@ -336,7 +342,7 @@ class _Run:
             if guard.exit_status == 0:
                 return "skipped", None, "guard holds: already done"
         if archive is not None and host != self._copy_source:
-            copied = self._exec(host, "base64 -d | tar -C / -xf -", archive.encode())
+            copied = self._exec(host, f"base64 -d | {UNPACK}", archive.encode())
             if copied.exit_status != 0:
                 return "failed", copied, "copying the files failed"
         result = None
@@ -345,10 +351,11 @@ class _Run:
             if result.exit_status != step.options.expect_exit:
                 why = f"exit status {result.exit_status}, expected {step.options.expect_exit}"
                 return "failed", result, why
-        if step.verify is not None:
+        verify = step.verify
+        if verify is not None:
             outcome = run_verification(
-                step.verify,
-                lambda remaining: self._shell(planned, host, step.verify.command),  # type: ignore[union-attr]
+                verify,
+                lambda remaining: self._shell(planned, host, verify.command),
                 on_retry=lambda *_: None,
                 cancelled=threading.Event(),
                 mask=self._mask,
@@ -357,7 +364,9 @@ class _Run:
                 return "failed", outcome.last, f"verification failed: {outcome.reason}"
         return "ok", result, ""
 
-    def _report(self, step: Step, host: str, state: str, result: CommandResult | None, why: str):
+    def _report(
+        self, step: Step, host: str, state: str, result: CommandResult | None, why: str
+    ) -> None:
         lines = [f"    {host}: {state}" + (f" ({why})" if why else "")]
         if result is not None and not step.options.sensitive:
             output = self._mask(result.out + result.err).rstrip("\n")

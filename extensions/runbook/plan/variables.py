@@ -112,7 +112,9 @@ def variables_from_data(
     return found
 
 
-def _flatten(name: str, value: object, location: SourceLocation, found: dict) -> None:
+def _flatten(
+    name: str, value: object, location: SourceLocation, found: dict[str, ResolvedValue]
+) -> None:
     if isinstance(value, YamlMap):
         for key, inner in value.items():
             _flatten(f"{name}_{key}", inner, location.at(line_of(value, key)), found)
@@ -122,8 +124,10 @@ def _flatten(name: str, value: object, location: SourceLocation, found: dict) ->
 
 def _scalar(name: str, value: object, location: SourceLocation, *, legacy: bool) -> str:
     """A value as the text a script sees: lists of plain values joined by spaces."""
-    if isinstance(value, YamlList) and all(isinstance(item, str) for item in value):
-        return " ".join(value)
+    if isinstance(value, YamlList):
+        words = [item for item in value if isinstance(item, str)]
+        if len(words) == len(value):
+            return " ".join(words)
     if isinstance(value, str):
         return value
     if value is None:

@@ -17,10 +17,12 @@ from runbook import __version__
 from runbook.docutils_.directives import DIRECTIVES
 from runbook.docutils_.nodes import PLACEHOLDERS
 from runbook.sphinx_ext.builders import setup_builders
+from runbook.sphinx_ext.charts import setup_charts
 from runbook.sphinx_ext.command_reference import CommandReference
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
 from runbook.sphinx_ext.executed import ExecutedResults
 from runbook.sphinx_ext.html import StepPermalinks, cache_templates
+from runbook.sphinx_ext.neededby import fill_needed_by
 from runbook.sphinx_ext.order import (
     DeploymentOrder,
     deployment_order_node,
@@ -62,6 +64,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("deployment-order", DeploymentOrder)
     app.add_directive("runbook-toctree", PartToctree)
     app.connect("doctree-resolved", fill_deployment_order)
+    app.connect("doctree-resolved", fill_needed_by)
     app.connect("env-get-outdated", note_guide)
     app.connect("env-before-read-docs", note_reread)
     app.connect("env-get-updated", pages_to_rewrite)
@@ -69,6 +72,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", cache_templates)
     app.add_css_file("runbook.css")
     setup_builders(app)
+    setup_charts(app)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

@@ -45,6 +45,13 @@ def _usage(parser: argparse.ArgumentParser) -> nodes.literal_block:
     return block
 
 
+def _verbatim(node: nodes.Element) -> nodes.Element:
+    """Keep the text as the command prints it: smart quotes would turn ``--check`` into an
+    en dash and ``...`` into an ellipsis, and a copied command would then fail."""
+    node["support_smartquotes"] = False
+    return node
+
+
 def _help_text(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
     if not action.help:
         return ""
@@ -69,7 +76,7 @@ def _option_list(parser: argparse.ArgumentParser) -> nodes.option_list | None:
             name = parser._get_formatter()._format_args(action, action.dest)
             group += nodes.option("", nodes.option_string(name, name))
         description = nodes.description()
-        description += nodes.paragraph(text=_help_text(parser, action) or " ")
+        description += _verbatim(nodes.paragraph(text=_help_text(parser, action) or " "))
         options += nodes.option_list_item("", group, description)
     return options if options.children else None
 
@@ -83,7 +90,7 @@ def command_section(
     section += nodes.title("", "", nodes.literal(full, full))
     text = parser.description or summary
     if text:
-        section += nodes.paragraph(text=text)
+        section += _verbatim(nodes.paragraph(text=text))
     section += _usage(parser)
     options = _option_list(parser)
     if options is not None:
@@ -121,7 +128,7 @@ class CommandReference(SphinxDirective):
             )
             if help_text:
                 item += nodes.Text(f": {help_text}")
-            summary += nodes.list_item("", item)
+            summary += nodes.list_item("", _verbatim(item))
             sections.append(section)
         if summary.children:
             result.append(summary)

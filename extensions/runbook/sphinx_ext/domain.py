@@ -69,15 +69,18 @@ class RunbookDomain(Domain):
 
     @property
     def documents(self) -> dict[str, list[Scenario]]:
-        return self.data["documents"]
+        documents: dict[str, list[Scenario]] = self.data["documents"]
+        return documents
 
     @property
     def references(self) -> dict[str, set[str]]:
-        return self.data["references"]
+        references: dict[str, set[str]] = self.data["references"]
+        return references
 
     @property
     def order_pages(self) -> set[str]:
-        return self.data["order_pages"]
+        pages: set[str] = self.data["order_pages"]
+        return pages
 
     def add_scenario(self, docname: str, scenario: Scenario) -> None:
         self.documents.setdefault(docname, []).append(scenario)
@@ -236,9 +239,11 @@ class RunbookDomain(Domain):
                 scenario.title,
             )
         found = self.find_step(target)
-        if found is None or found[0].docname is None:
+        if found is None:
             return None
         scenario, step = found
+        if scenario.docname is None:
+            return None
         label = f"{step.title} ({step.id})"
         text = contnode if explicit else nodes.Text(label)
         return make_refnode(

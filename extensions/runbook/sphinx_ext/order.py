@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.builders import Builder
 from sphinx.environment import BuildEnvironment
 from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
@@ -112,7 +113,7 @@ def fill_deployment_order(app: Sphinx, doctree: nodes.document, docname: str) ->
         placeholder.replace_self([graph, ordered])
 
 
-def _order_item(builder: object, docname: str, scenario: Scenario) -> nodes.list_item:
+def _order_item(builder: Builder, docname: str, scenario: Scenario) -> nodes.list_item:
     paragraph = nodes.paragraph()
     title = nodes.inline(scenario.title, scenario.title)
     if scenario.docname is not None:
@@ -167,4 +168,23 @@ def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
         return []
     names = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     referring = {doc for doc, refs in domain.references.items() if refs & names}
-    return sorted((domain.order_pages | referring) - domain.reread_docs)
+    # A required scenario's page lists what needs it ("Needed by"), with titles.
+    required = {
+        required
+        for name in names
+        for shown in (before.get(name), after.get(name))
+        if shown is not None
+        for required in _requires_shown(shown)
+    }
+    needed_by = {
+        scenario.docname
+        for name, scenario in domain.scenarios().items()
+        if name in required and scenario.docname is not None
+    }
+    return sorted((domain.order_pages | referring | needed_by) - domain.reread_docs)
+
+
+def _requires_shown(shown: tuple[object, ...]) -> tuple[str, ...]:
+    requires = shown[2]
+    assert isinstance(requires, tuple)
+    return requires

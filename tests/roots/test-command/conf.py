@@ -1,3 +1,3 @@
-extensions = ["runbook"]
+extensions = ["runbook", "sphinx_copybutton"]
 root_doc = "index"
 exclude_patterns = ["_build"]

@@ -1,4 +1,4 @@
-"""Which variables a shell script uses and sets, read well enough for a warning.
+"""Which variables a shell script uses and sets, read well enough for a warning or a page.
 
 Not a shell parser: it skips comments, single-quoted text and quoted here-documents, and
 takes ``$NAME`` / ``${NAME...}`` as uses. ``${NAME:-x}``, ``${NAME-x}``, ``${NAME:=x}`` and

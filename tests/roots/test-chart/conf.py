@@ -1,0 +1,3 @@
+extensions = ["runbook"]
+root_doc = "index"
+exclude_patterns = ["_build"]
