@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
@@ -404,8 +404,8 @@ class BoundedInclude(Directive):
     required_arguments = 1
     final_argument_whitespace = True
     has_content = True
-    option_spec: ClassVar[dict[str, Callable[[str | None], Any]]] = {
-        **Include.option_spec,
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+        **(Include.option_spec or {}),
         "relative-images": directives.flag,
         "relative-docs": directives.path,
         "heading-offset": directives.nonnegative_int,
@@ -439,7 +439,7 @@ class BoundedInclude(Directive):
             from myst_parser.mocking import MockIncludeDirective
 
             include = MockIncludeDirective(
-                self.state._renderer,
+                cast(Any, self.state)._renderer,  # MyST's state, which holds its renderer
                 name=self.name,
                 klass=Include,
                 arguments=self.arguments,
@@ -447,8 +447,8 @@ class BoundedInclude(Directive):
                 body=list(self.content),
                 lineno=self.lineno,
             )
-            return include.run()
-        return Include(
+            return [*include.run()]
+        included = Include(
             self.name,
             self.arguments,
             self.options,
@@ -459,6 +459,7 @@ class BoundedInclude(Directive):
             self.state,
             self.state_machine,
         ).run()
+        return [*included]
 
 
 def guide_root(settings: Any, page_dir: Path) -> Path:

@@ -158,14 +158,16 @@ class _Builder:
             if name not in IMPLICIT_GROUPS
         }
         floating = self.global_vars.get("floating_ips")
-        floating_ips = _address_list(floating[0]) if floating else ()
-        for address in floating_ips:
-            try:
-                ipaddress.ip_address(address)
-            except ValueError:
-                raise InventoryError(
-                    f"floating_ips: {address!r} is not an IPv4 or IPv6 address", floating[1]
-                ) from None
+        floating_ips: tuple[str, ...] = ()
+        if floating is not None:
+            floating_ips = _address_list(floating[0])
+            for address in floating_ips:
+                try:
+                    ipaddress.ip_address(address)
+                except ValueError:
+                    raise InventoryError(
+                        f"floating_ips: {address!r} is not an IPv4 or IPv6 address", floating[1]
+                    ) from None
         return Inventory(
             hosts=hosts,
             groups=groups,
