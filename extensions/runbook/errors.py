@@ -7,12 +7,19 @@ RunbookError                 anything the user can fix; carries an optional loca
 ├── TestbedError             the local testbed cannot be built, started or reached
 └── ExecutionError           a run was refused or failed in a way that is not a step failure
 
-Each error prints as ``path:line: message`` (like a compiler) when a file is to blame.
+Each error prints as ``path:line: message`` (like a compiler) when a file is to blame,
+and ends with ``[runbook.<code>]`` when it stands for one :class:`~runbook.model.Problem`,
+the code that problem has wherever else it is reported (``runbook list``, the Sphinx
+build's warnings). :meth:`RunbookError.of` makes one error of several problems.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Self
+
 from runbook.model.location import SourceLocation
+from runbook.model.problems import Problem, ProblemCode
 
 
 class RunbookError(Exception):
@@ -20,15 +27,39 @@ class RunbookError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, location: SourceLocation | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        *,
+        code: ProblemCode | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
+        self.code = code
 
     def __str__(self) -> str:
-        if self.location is not None:
-            return f"{self.location}: {self.message}"
-        return self.message
+        text = self.message if self.code is None else f"{self.message} [runbook.{self.code.value}]"
+        return text if self.location is None else f"{self.location}: {text}"
+
+    @classmethod
+    def of(cls, problems: Sequence[Problem]) -> Self:
+        """One error naming every problem, ``path:line: message [runbook.code]`` a line.
+
+        An operator fixing a guide or an inventory wants every mistake in one pass, like a
+        compiler's error list, not one per attempt.
+        """
+        if len(problems) == 1:
+            (problem,) = problems
+            return cls(problem.message, problem.location, code=problem.code)
+        lines = [
+            f"{problem.location}: {problem.message} [runbook.{problem.code.value}]"
+            if problem.location is not None
+            else f"{problem.message} [runbook.{problem.code.value}]"
+            for problem in problems
+        ]
+        return cls(f"{len(problems)} problems:\n  " + "\n  ".join(lines))
 
 
 class ParseError(RunbookError):

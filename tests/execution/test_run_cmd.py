@@ -143,7 +143,7 @@ def test_ctrl_c_stops_the_run_records_it_and_exits_130(workdir, tmp_path) -> Non
         text=True,
         env=env,
     )
-    time.sleep(2)
+    _wait_for_descendant(process.pid, ["sleep", "60"])  # the step really runs
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 130, err
@@ -151,6 +151,29 @@ def test_ctrl_c_stops_the_run_records_it_and_exits_130(workdir, tmp_path) -> Non
     [journal] = (tmp_path / "state" / "journals").iterdir()
     statuses = [json.loads(line).get("status") for line in journal.read_text().splitlines()]
     assert statuses[-2:] == ["interrupted", "interrupted"]
+
+
+def _wait_for_descendant(root: int, argv: list[str], timeout: float = 60.0) -> None:
+    """Until a process below ``root`` runs ``argv``: a busy machine may take a while."""
+    wanted = ("\0".join(argv) + "\0").encode()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        parents = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    parents[int(entry.name)] = (int(stat[1]), (entry / "cmdline").read_bytes())
+                except (OSError, IndexError, ValueError):
+                    continue
+        for pid, (_parent, cmdline) in parents.items():
+            ancestor = pid
+            while ancestor in parents and ancestor != root:
+                ancestor = parents[ancestor][0]
+            if ancestor == root and cmdline == wanted:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"no {argv} started below {root} within {timeout} s")
 
 
 def run_guide(workdir: Path, *extra: str) -> int:

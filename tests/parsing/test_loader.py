@@ -101,7 +101,7 @@ def test_requiring_an_unknown_scenario_is_a_problem(guide: Path) -> None:
     _write(guide, {"lb.rst": ".. scenario:: lb\n   :requires: vip, galera\n"})
     assert problem_lines(load_guide(guide).problems) == [
         f"{guide}/lb.rst:1: scenario 'lb' requires 'vip', which is not a scenario of the "
-        "guide [reference]"
+        "guide; correct the name or remove it from :requires: [requires]"
     ]
 
 
@@ -114,8 +114,16 @@ def test_scenarios_requiring_each_other_are_a_problem(tmp_path: Path) -> None:
         },
     )
     assert problem_lines(load_guide(docs).problems) == [
-        f"{docs}/a.rst:1: scenarios require each other: a -> b -> a [reference]",
-        f"{docs}/b.rst:1: scenarios require each other: b -> a -> b [reference]",
+        f"{docs}/a.rst:1: scenarios require each other in a cycle: a ({docs}/a.rst:1) -> "
+        f"b ({docs}/b.rst:1) -> a; remove one of these requirements [requires]",
+    ]
+
+
+def test_a_scenario_requiring_itself_is_a_cycle_of_one(tmp_path: Path) -> None:
+    docs = _write(tmp_path, {"a.rst": "Title\n=====\n\n.. scenario:: a\n   :requires: a\n"})
+    assert problem_lines(load_guide(docs).problems) == [
+        f"{docs}/a.rst:4: scenarios require each other in a cycle: a ({docs}/a.rst:4) -> a; "
+        "remove one of these requirements [requires]",
     ]
 
 
@@ -123,8 +131,8 @@ def test_problems_of_every_document_are_gathered(guide: Path) -> None:
     _write(guide, {"broken.md": "```{step} Lost\ntrue\n```\n"})
     loaded = load_guide(guide)
     assert [str(problem) for problem in loaded.problems] == [
-        f"{guide}/broken.md:1: step outside any scenario; put a scenario directive before it "
-        "in this document"
+        f"{guide}/broken.md:1: error: step outside any scenario; put a scenario directive "
+        "before it in this document [runbook.orphan-step]"
     ]
 
 
@@ -132,8 +140,8 @@ def test_a_source_that_is_not_utf8_is_a_problem_not_a_crash(guide: Path) -> None
     (guide / "latin1.rst").write_bytes(".. scenario:: caf\xe9\n".encode("latin-1"))
     loaded = load_guide(guide)
     assert [str(problem) for problem in loaded.problems] == [
-        f"{guide}/latin1.rst:1: not UTF-8 text (byte 0xe9 at column 18); convert the file to "
-        "UTF-8 (iconv -f LATIN1 -t UTF-8, or save it as UTF-8)"
+        f"{guide}/latin1.rst:1: error: not UTF-8 text (byte 0xe9 at column 18); convert the "
+        "file to UTF-8 (iconv -f LATIN1 -t UTF-8, or save it as UTF-8) [runbook.syntax]"
     ]
     assert "galera" in loaded.scenarios
 

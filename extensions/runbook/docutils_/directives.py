@@ -25,11 +25,12 @@ from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.directives.misc import Include
 
-from runbook.docutils_.messages import RunbookWarning, report
+from runbook.docutils_.messages import report
 from runbook.docutils_.nodes import scenario_node, step_node, variable_node, verify_node
 from runbook.docutils_.roles import SPHINX_TEXT_ROLES, plain_text_role
 from runbook.errors import ParseError, RunbookError
 from runbook.model.location import SourceLocation
+from runbook.model.problems import ProblemCode
 from runbook.model.target import ALL
 from runbook.parsing import options as parse
 from runbook.parsing.files import project_root, read_user_file
@@ -41,7 +42,7 @@ class _Invalid:
     """An option value that did not convert; reported by the directive's ``run``."""
 
     error: str
-    kind: RunbookWarning = RunbookWarning.OPTION
+    kind: ProblemCode = ProblemCode.OPTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class _Unknown:
 
 
 def _lenient(
-    convert: Callable[[str], Any], kind: RunbookWarning = RunbookWarning.OPTION
+    convert: Callable[[str], Any], kind: ProblemCode = ProblemCode.OPTION
 ) -> Callable[[str | None], Any]:
     """``convert`` for an option spec: docutils and MyST give ``None`` for no value."""
 
@@ -78,7 +79,7 @@ class _OptionSpec(dict[str, Callable[[str], Any]]):
         return _unknown
 
 
-_target = _lenient(parse_target, RunbookWarning.TARGET)
+_target = _lenient(parse_target, ProblemCode.TARGET)
 _text = _lenient(parse.parse_text)
 _flag = _lenient(parse.parse_flag)
 _count = _lenient(parse.parse_count)
@@ -119,7 +120,7 @@ class _RunbookDirective(Directive):
     def location(self) -> tuple[str | None, int | None]:
         return self.state_machine.get_source_and_line(self.lineno)
 
-    def problem(self, kind: RunbookWarning, message: str, option: str | None = None) -> None:
+    def problem(self, kind: ProblemCode, message: str, option: str | None = None) -> None:
         source, line = self.location()
         if option is not None and line is not None:
             line += self.option_offset(option)
@@ -147,7 +148,7 @@ class _RunbookDirective(Directive):
             if isinstance(value, _Unknown):
                 known = ", ".join(f":{key}:" for key in self.option_spec)
                 self.problem(
-                    RunbookWarning.OPTION,
+                    ProblemCode.OPTION,
                     f"unknown option :{name}: of the {self.name} directive (known: {known})",
                     name,
                 )
@@ -201,7 +202,7 @@ class ScenarioDirective(_RunbookDirective):
         values, good = self.read_options()
         name = self.argument()
         if not name:
-            self.problem(RunbookWarning.SCENARIO, "the scenario directive needs a name")
+            self.problem(ProblemCode.SCENARIO, "the scenario directive needs a name")
             good = False
         node = self.placeholder(
             scenario_node(
@@ -230,7 +231,7 @@ class VariableDirective(_RunbookDirective):
         values, good = self.read_options()
         name = self.argument()
         if not name:
-            self.problem(RunbookWarning.VARIABLE, "the variable directive needs a name")
+            self.problem(ProblemCode.VARIABLE, "the variable directive needs a name")
             good = False
         node = self.placeholder(
             variable_node(
@@ -334,7 +335,7 @@ class LegacyScenarioDirective(_RunbookDirective):
         values, good = self.read_options()
         argument = self.argument()
         if not argument:
-            self.problem(RunbookWarning.LEGACY, "legacy-scenario needs the path of a file")
+            self.problem(ProblemCode.LEGACY, "legacy-scenario needs the path of a file")
             return []
         source, _line = self.location()
         base = Path(source).parent if source else Path()
@@ -380,11 +381,11 @@ class LegacyScenarioDirective(_RunbookDirective):
     def report_at(self, location: SourceLocation | None, message: str) -> None:
         """A problem in the legacy file itself, at its own line when it has one."""
         if location is None:
-            self.problem(RunbookWarning.LEGACY, message)
+            self.problem(ProblemCode.LEGACY, message)
         else:
             report(
                 self.state.document,
-                RunbookWarning.LEGACY,
+                ProblemCode.LEGACY,
                 message,
                 source=location.path,
                 line=location.line,
@@ -429,7 +430,7 @@ class BoundedInclude(Directive):
                 settings.record_dependencies.add(str(path))
                 report(
                     self.state.document,
-                    RunbookWarning.SYNTAX,
+                    ProblemCode.SYNTAX,
                     f'"include" directive: {error.message}',
                     source=source,
                     line=line,

@@ -45,6 +45,7 @@ from runbook.execution.statedir import RunFiles
 from runbook.execution.transcript import TranscriptWriter
 from runbook.execution.transport import Transport
 from runbook.model import Scenario
+from runbook.model.graph import ScenarioGraph
 from runbook.plan.environment import step_environment
 from runbook.plan.model import Plan, PlannedStep
 
@@ -103,22 +104,19 @@ def require_inventory(plan: Plan, why: str) -> None:
 
 
 def requirement_plans(scenario: Scenario, plan_named: Callable[[str], Plan]) -> list[Plan]:
-    """The plans of the scenarios ``scenario`` requires, transitively, each after what it
-    requires; ``plan_named`` is called once per scenario, so each is loaded and planned once."""
-    order: list[Plan] = []
-    seen: set[str] = set()
-
-    def visit(current: Scenario) -> None:
-        for name in current.requires:
-            if name in seen:
-                continue
-            seen.add(name)
-            plan = plan_named(name)
-            visit(plan.scenario)
-            order.append(plan)
-
-    visit(scenario)
-    return order
+    """The plans of the scenarios ``scenario`` requires, transitively, in the scenario
+    graph's deployment order; ``plan_named`` is called once per scenario, so each is
+    loaded and planned once."""
+    plans: dict[str, Plan] = {}
+    pending = list(scenario.requires)
+    while pending:
+        name = pending.pop(0)
+        if name in plans or name == scenario.name:
+            continue
+        plans[name] = plan_named(name)
+        pending.extend(plans[name].scenario.requires)
+    graph = ScenarioGraph({scenario.name: scenario, **{n: p.scenario for n, p in plans.items()}})
+    return [plans[name] for name in graph.requirements(scenario.name)]
 
 
 def check_requires(plan: Plan, state_dir: Path) -> None:

@@ -186,8 +186,6 @@ class Scenario:
             )
         if self.min_nodes < 1:
             raise ValueError("a scenario needs at least 1 node")
-        if self.name in self.requires:
-            raise ValueError(f"scenario {self.name!r} requires itself")
         seen: set[str] = set()
         for variable in self.variables:
             if variable.name in seen:

@@ -11,12 +11,11 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from runbook.errors import ParseError
-from runbook.model import Scenario
+from runbook.errors import ParseError, PlanError
+from runbook.model import Problem, ProblemCode, Scenario
 from runbook.model.names import reserved_reason
 from runbook.plan.environment import host_values
 from runbook.plan.model import LOCAL_HOST, Inventory, Plan, ResolvedValue
-from runbook.plan.problems import Problem, plan_error
 from runbook.plan.resolve import plan_steps
 from runbook.plan.serialize import plan_digest
 from runbook.plan.variables import (
@@ -52,7 +51,7 @@ def build_plan(
         try:
             layers.append(load_variables_file(Path(path), legacy=legacy, names=declared))
         except ParseError as error:
-            problems.append((error.location, error.message))
+            problems.append(Problem(error.location, ProblemCode.PLAN, error.message))
             unread_files = True
     if inventory is not None:
         layers.append(inventory_layer(scenario, inventory.vars, inventory.location))
@@ -69,7 +68,7 @@ def build_plan(
     if require_values and not unread_files:
         problems += _missing(plan)
     if problems:
-        raise plan_error(problems)
+        raise PlanError.of(problems)
     return dataclasses.replace(plan, digest=plan_digest(plan))
 
 
@@ -79,12 +78,14 @@ def _reserved_names(scenario: Scenario) -> list[Problem]:
     for variable in scenario.variables:
         reason = reserved_reason(variable.name)
         if reason is not None:
-            problems.append((variable.location, f"variable name {variable.name} {reason}"))
+            message = f"variable name {variable.name} {reason}"
+            problems.append(Problem(variable.location, ProblemCode.PLAN, message))
     for step in scenario.steps:
         register = step.options.register
         reason = reserved_reason(register) if register is not None else None
         if reason is not None:
-            problems.append((step.location, f"step {step.id}: register name {register} {reason}"))
+            message = f"step {step.id}: register name {register} {reason}"
+            problems.append(Problem(step.location, ProblemCode.PLAN, message))
     return problems
 
 
@@ -103,8 +104,9 @@ def _missing(plan: Plan) -> list[Problem]:
         elif len(lacking) < len(hosts):
             where = f" on {', '.join(lacking)}"
         problems.append(
-            (
+            Problem(
                 variable.location if variable else plan.scenario.location,
+                ProblemCode.PLAN,
                 f"required variable {name} has no value{where}; set it in a variables file, "
                 f"the inventory, or with -e {name}=VALUE",
             )

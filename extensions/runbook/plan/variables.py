@@ -21,13 +21,12 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from runbook.errors import ParseError
-from runbook.model import Scenario, Secret, SourceLocation, Value, reveal
+from runbook.model import Problem, ProblemCode, Scenario, Secret, SourceLocation, Value, reveal
 from runbook.model.scenario import VARIABLE_RE
 from runbook.parsing.legacy import is_secret_name
 from runbook.parsing.phdvars import parse_phd_variables
 from runbook.parsing.variables import expand, expansion_order, references
 from runbook.plan.model import ResolvedValue
-from runbook.plan.problems import Problem
 from runbook.plan.yamlfile import YamlList, YamlMap, line_of, load_yaml, parse_yaml, read_text
 
 LEGACY_PREFIX = "PHD_VAR_"
@@ -206,7 +205,8 @@ def resolve(
     for layer in layers:
         for name, resolved in layer.items():
             if "\0" in reveal(resolved.value):
-                problems.append((resolved.location, f"the value of {name} contains a NUL byte"))
+                message = f"the value of {name} contains a NUL byte"
+                problems.append(Problem(resolved.location, ProblemCode.PLAN, message))
             else:
                 winners[name] = resolved
     declared = {v.name: v for v in scenario.variables}
@@ -221,14 +221,14 @@ def resolve(
         unknown = [ref for ref in references(variable.default or "") if ref not in declared]
         for ref in unknown:
             message = f"the default of {variable.name} refers to an undeclared variable ${{{ref}}}"
-            problems.append((variable.location, message))
+            problems.append(Problem(variable.location, ProblemCode.PLAN, message))
         if variable.name not in winners and variable.default is not None and not unknown:
             expandable.add(variable.name)
     defaults = {name: declared[name].default if name in expandable else None for name in declared}
     try:
         order = expansion_order(defaults)
     except ValueError as error:
-        return result, [*problems, (scenario.location, str(error))]
+        return result, [*problems, Problem(scenario.location, ProblemCode.PLAN, str(error))]
     for name in order:
         default = declared[name].default
         if name not in expandable or default is None:

@@ -47,7 +47,10 @@ class _ScenarioBuilder(Builder):
         return Path(self.confdir)
 
     def fail(self, error: RunbookError) -> None:
-        logger.warning(error.message, location=str(error.location or ""), type="runbook")
+        subtype = error.code.value if error.code is not None else None
+        logger.warning(
+            error.message, location=str(error.location or ""), type="runbook", subtype=subtype
+        )
         self._app.statuscode = 1
 
 
@@ -94,7 +97,7 @@ class RunbookCheckBuilder(_ScenarioBuilder):
                 problem.message,
                 location=str(problem.location or ""),
                 type="runbook",
-                subtype=problem.kind.value,
+                subtype=problem.code.value,
             )
         if problems:
             self._app.statuscode = 1

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.writers.html5 import HTML5Translator
 
+from runbook.model import ProblemCode
 from runbook.sphinx_ext.chartdata import CHARTS, Chart, ChartError
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class RunbookChart(SphinxDirective):
             message,
             location=self.get_location(),
             type="runbook",
-            subtype="chart",
+            subtype=ProblemCode.CHART.value,
         )
         return []
 

@@ -9,25 +9,13 @@ pages of the scenarios it requires again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.nodes import make_refnode
 
 from runbook.docutils_.render import scenario_anchor
-from runbook.model import Scenario
+from runbook.model import Scenario, ScenarioGraph
 from runbook.sphinx_ext.domain import RunbookDomain
-
-
-def needed_by(scenarios: Mapping[str, Scenario]) -> dict[str, list[str]]:
-    """Scenario name -> the names of the scenarios that require it, in guide order."""
-    result: dict[str, list[str]] = {name: [] for name in scenarios}
-    for name, scenario in scenarios.items():
-        for required in scenario.requires:
-            if required in result:
-                result[required].append(name)
-    return result
 
 
 def fill_needed_by(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -42,7 +30,7 @@ def fill_needed_by(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if not boxes:
         return
     scenarios = domain.scenarios()
-    dependents = needed_by(scenarios)
+    dependents = ScenarioGraph(scenarios).needed_by()
     for box in boxes:
         facts = next((f for f in box.findall(nodes.field_list) if "rb-facts" in f["classes"]), None)
         if facts is None:

@@ -21,8 +21,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 from runbook.docutils_.render import scenario_anchor
-from runbook.export.order import dependency_order, find_cycle
-from runbook.model import Scenario
+from runbook.model import Scenario, ScenarioGraph
 from runbook.sphinx_ext.domain import RunbookDomain
 
 
@@ -40,16 +39,6 @@ class DeploymentOrder(SphinxDirective):
         node = deployment_order_node()
         self.set_source_info(node)
         return [node]
-
-
-def deployment_order(scenarios: Mapping[str, Scenario]) -> list[str]:
-    """The order ``make run`` and the exports use; guide order when requires form a cycle.
-
-    The cycle itself is reported once per build by the domain's consistency check.
-    """
-    if find_cycle(scenarios):
-        return list(scenarios)
-    return dependency_order(scenarios)
 
 
 def dot_source(scenarios: Mapping[str, Scenario], urls: Mapping[str, str]) -> str:
@@ -108,7 +97,8 @@ def fill_deployment_order(app: Sphinx, doctree: nodes.document, docname: str) ->
         )
         graph["classes"] = ["rb-order-graph"]
         ordered = nodes.enumerated_list(classes=["rb-order"])
-        for name in deployment_order(scenarios):
+        # The scenario graph's order, as for the exports; a cycle is the domain's warning.
+        for name in ScenarioGraph(scenarios).order():
             ordered += _order_item(builder, docname, scenarios[name])
         placeholder.replace_self([graph, ordered])
 
