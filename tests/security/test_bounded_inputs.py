@@ -4,6 +4,7 @@ file named, before anything is read (issue 18, "Inputs are bounded")."""
 
 from __future__ import annotations
 
+import io
 import os
 import resource
 import subprocess
@@ -241,3 +242,21 @@ def test_a_missing_include_is_left_to_docutils_as_before(project: Path, md: bool
     page = project / "docs" / ("page.md" if md else "page.rst")
     scenarios, problems = parse_source(_include(md, "generated.inc"), str(page), "page")
     assert ([scenario.name for scenario in scenarios], problems) == (["s"], [])
+
+
+def test_legacy_scenario_follows_docutils_file_insertion_switch(project: Path) -> None:
+    from docutils.core import publish_doctree
+
+    from runbook.docutils_.directives import directives_registered
+
+    docs = project / "docs"
+    (docs / "ok.scenario").write_text("= SCRIPTS =\n....\ntrue\n....\n", encoding="utf-8")
+    stream = io.StringIO()
+    with directives_registered():
+        doctree = publish_doctree(
+            ".. legacy-scenario:: ok.scenario\n",
+            source_path=str(docs / "page.rst"),
+            settings_overrides={"file_insertion_enabled": False, "warning_stream": stream},
+        )
+    assert "legacy-scenario reads a file, and file insertion is off here" in stream.getvalue()
+    assert not list(doctree.findall(lambda node: node.tagname == "scenario_node"))

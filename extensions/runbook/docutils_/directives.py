@@ -337,6 +337,11 @@ class LegacyScenarioDirective(_RunbookDirective):
         if not argument:
             self.problem(ProblemCode.LEGACY, "legacy-scenario needs the path of a file")
             return []
+        if not self.state.document.settings.file_insertion_enabled:
+            # docutils' switch for every directive that reads a file (include, raw, csv-table).
+            message = "legacy-scenario reads a file, and file insertion is off here"
+            self.problem(ProblemCode.LEGACY, message + " (file_insertion_enabled)")
+            return []
         source, _line = self.location()
         base = Path(source).parent if source else Path()
         path = Path(os.path.normpath(base / argument))
