@@ -260,3 +260,44 @@ def test_legacy_scenario_follows_docutils_file_insertion_switch(project: Path) -
         )
     assert "legacy-scenario reads a file, and file insertion is off here" in stream.getvalue()
     assert not list(doctree.findall(lambda node: node.tagname == "scenario_node"))
+
+
+def test_the_sphinx_build_refuses_the_same_includes_and_keeps_good_ones(project: Path) -> None:
+    """rST through Sphinx's own include, MyST through MyST's: both after the same checks."""
+    (project / "conf.py").write_text(
+        'extensions = ["runbook", "myst_parser"]\nmyst_enable_extensions = ["colon_fence"]\n'
+    )
+    docs = project / "docs"
+    os.mkfifo(docs / "pipe.txt")
+    (docs / "zero.txt").symlink_to("/dev/zero")
+    (docs / "out.txt").symlink_to("/etc/hostname")
+    (docs / "good.txt").write_text("Included words.\n", encoding="utf-8")
+    (docs / "index.rst").write_text(
+        "Guide\n=====\n\n.. toctree::\n\n   page\n\n.. include:: /good.txt\n\n"
+        ".. include:: zero.txt\n\n.. include:: pipe.txt\n",
+        encoding="utf-8",
+    )
+    (docs / "page.md").write_text(
+        "# Page\n\n```{include} good.txt\n```\n\n```{include} out.txt\n```\n",
+        encoding="utf-8",
+    )
+    out = project / "html"
+    code = (
+        "import sys; from sphinx.cmd.build import build_main; "
+        "sys.exit(build_main(['-q', '-c', sys.argv[1], sys.argv[2], sys.argv[3]]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(project), str(docs), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS * 3,
+        preexec_fn=_limited_memory,
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr
+    assert "(include): it is a character device" in warnings
+    assert "pipe.txt (include): it is a FIFO" in warnings
+    assert "outside the guide's project" in warnings
+    assert "[runbook.syntax]" in warnings
+    assert "Included words." in (out / "index.html").read_text(encoding="utf-8")
+    assert "Included words." in (out / "page.html").read_text(encoding="utf-8")

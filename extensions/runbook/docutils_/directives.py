@@ -398,7 +398,7 @@ class LegacyScenarioDirective(_RunbookDirective):
 
 
 class BoundedInclude(Directive):
-    """docutils' ``include`` for the command's fast path, through the one bounded reader.
+    """``include`` through the one bounded reader, for the command and for Sphinx.
 
     The file must be a regular file inside the guide's project (:func:`guide_root`) and
     no larger than :data:`runbook.parsing.files.MAX_BYTES`; anything else is a problem
@@ -410,6 +410,8 @@ class BoundedInclude(Directive):
     required_arguments = 1
     final_argument_whitespace = True
     has_content = True
+    #: The directive that includes an rST file once it passed; Sphinx's under Sphinx.
+    rst_include: ClassVar[type[Include]] = Include
     option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         **(Include.option_spec or {}),
         "relative-images": directives.flag,
@@ -425,7 +427,11 @@ class BoundedInclude(Directive):
         standard = argument.startswith("<") and argument.endswith(">")
         source, line = self.state_machine.get_source_and_line(self.lineno)
         source = source or self.state.document.get("source") or ""
-        path = Path(os.path.normpath(Path(source).parent / argument))
+        env = getattr(settings, "env", None)
+        if env is not None:  # Sphinx: "/x" is the source directory's x
+            path = Path(env.relfn2path(argument)[1])
+        else:
+            path = Path(os.path.normpath(Path(source).parent / argument))
         if not standard and os.path.exists(path):
             try:
                 root = guide_root(settings, Path(source).parent)
@@ -454,7 +460,7 @@ class BoundedInclude(Directive):
                 lineno=self.lineno,
             )
             return [*include.run()]
-        included = Include(
+        included = self.rst_include(
             self.name,
             self.arguments,
             self.options,
