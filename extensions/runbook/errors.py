@@ -5,7 +5,8 @@ RunbookError                 anything the user can fix; carries an optional loca
 ├── PlanError                the plan cannot be made (inventory, variables, targets)
 │   └── InventoryError       an inventory file or host list is wrong
 ├── TestbedError             the local testbed cannot be built, started or reached
-└── ExecutionError           a run was refused or failed in a way that is not a step failure
+├── ExecutionError           a run was refused or failed in a way that is not a step failure
+└── ExportError              an export cannot be generated or written without losing a file
 
 Each error prints as ``path:line: message`` (like a compiler) when a file is to blame,
 and ends with ``[runbook.<code>]`` when it stands for one :class:`~runbook.model.Problem`,
@@ -82,3 +83,14 @@ class TestbedError(RunbookError):
 
 class ExecutionError(RunbookError):
     """A run was refused or stopped for a reason other than a failing step."""
+
+
+class ExportError(RunbookError):
+    """An export cannot be generated, checked or written without harm to what is there.
+
+    ``problems`` holds one line per path to blame; the message is the first of them.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]

@@ -214,12 +214,16 @@ def test_bash_syntax_error_is_reported_for_script_guard_and_verification(tmp_pat
         """,
     )
     found = [(str(p.location), p.code) for p in problems if p.code is ProblemCode.BASH_SYNTAX]
-    assert found == [
-        ("docs/page.rst:12", ProblemCode.BASH_SYNTAX),
-        ("docs/page.rst:17", ProblemCode.BASH_SYNTAX),
-        ("docs/page.rst:17", ProblemCode.BASH_SYNTAX),
+    # Each at its own line: the script's, the :unless: option's, the :verify: option's;
+    # the missing fi, which bash finds past the last line, at the script's last line.
+    assert sorted(found) == [
+        ("docs/page.rst:15", ProblemCode.BASH_SYNTAX),
+        ("docs/page.rst:18", ProblemCode.BASH_SYNTAX),
+        ("docs/page.rst:19", ProblemCode.BASH_SYNTAX),
     ]
-    assert "the script: line" in problems[0].message or "script" in problems[0].message
+    assert any("/2: the script: " in p.message for p in problems)
+    # One mistake, one report: shellcheck says nothing more about the broken texts.
+    assert not [p for p in problems if p.code is ProblemCode.SHELLCHECK]
 
 
 def test_shellcheck_finding_is_reported_and_silenced_per_step(tmp_path: Path) -> None:
@@ -238,8 +242,9 @@ def test_shellcheck_finding_is_reported_and_silenced_per_step(tmp_path: Path) ->
            for f in $(ls /etc); do echo "$f"; done
         """,
     )
-    assert kinds(problems) == [("docs/page.rst:7", ProblemCode.SHELLCHECK)]
-    assert "SC2045" in problems[0].message and "line 1" in problems[0].message
+    # At the script's own line (10), not the step directive's (7), with the checker's code.
+    assert kinds(problems) == [("docs/page.rst:10", ProblemCode.SHELLCHECK)]
+    assert "SC2045" in problems[0].message and "shellcheck.net/wiki/SC2045" in problems[0].message
 
 
 def test_plan_problem_against_the_example_inventory_is_reported(tmp_path: Path) -> None:
@@ -317,3 +322,33 @@ def test_the_guide_passes_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """What `make check` runs: the guide against the example inventory and variables."""
     monkeypatch.chdir(REPO)
     assert main(["check"]) == 0, "runbook check warns about the guide: see `make check`"
+
+
+def test_a_mistake_on_the_third_line_of_a_script_is_reported_at_that_line(tmp_path: Path) -> None:
+    problems = check(
+        tmp_path,
+        """\
+        .. step:: Three lines
+           :verify: true
+
+           echo one
+           echo two
+           echo "$(( 1 + ))"
+        """,
+    )
+    found = [p for p in problems if p.code in (ProblemCode.BASH_SYNTAX, ProblemCode.SHELLCHECK)]
+    assert [str(p.location) for p in found] == ["docs/page.rst:12"]
+
+
+def test_a_myst_page_maps_lines_too(tmp_path: Path) -> None:
+    docs = Path("docs")
+    docs.mkdir()
+    (docs / "page.md").write_text(
+        "# Title\n\n:::{scenario} page\n:::\n\n:::{step} Loop\n:verify: true\n\n"
+        'echo start\nfor f in $(ls /etc); do echo "$f"; done\n:::\n',
+        encoding="utf-8",
+    )
+    problems = check_guide(docs, inventory=INVENTORY, root=tmp_path)
+    assert [(str(p.location), p.code) for p in problems] == [
+        ("docs/page.md:10", ProblemCode.SHELLCHECK)
+    ]

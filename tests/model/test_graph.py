@@ -52,7 +52,8 @@ def test_an_unknown_requirement_is_reported_at_the_scenario_naming_it() -> None:
     (problem,) = graph(scenario("lb", "vip", line=3)).problems()
     assert str(problem) == (
         "docs/lb.rst:3: error: scenario 'lb' requires 'vip', which is not a scenario of the "
-        "guide; correct the name or remove it from :requires: [runbook.requires]"
+        "guide nor provided by one; correct the name or remove it from :requires: "
+        "[runbook.requires]"
     )
 
 

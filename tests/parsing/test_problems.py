@@ -23,7 +23,7 @@ S = ".. scenario:: s\n\n"
         pytest.param(
             ".. scenario:: s\n   :node: 3\n",
             "doc.rst:2: unknown option :node: of the scenario directive "
-            "(known: :title:, :requires:, :hosts:, :nodes:) [option]",
+            "(known: :title:, :requires:, :provides:, :hosts:, :nodes:) [option]",
             id="unknown-scenario-option",
         ),
         pytest.param(
@@ -292,7 +292,7 @@ def test_each_problem_is_reported_at_its_line(parse, text: str, expected: str) -
         pytest.param(
             ":::{scenario} s\n:colour: red\n:::\n",
             "doc.md:2: unknown option :colour: of the scenario directive "
-            "(known: :title:, :requires:, :hosts:, :nodes:) [option]",
+            "(known: :title:, :requires:, :provides:, :hosts:, :nodes:) [option]",
             id="myst-unknown-option",
         ),
         pytest.param(

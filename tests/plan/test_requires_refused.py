@@ -93,8 +93,8 @@ def test_a_real_run_refuses_before_connecting(project: Path, command: str) -> No
 def test_a_requirement_naming_no_scenario_is_refused_by_plan_and_run(project: Path) -> None:
     (project / "docs" / "b.md").write_text(B_MD.replace(":requires: alpha", ":requires: nope"))
     message = (
-        "docs/b.md:5: scenario 'beta' requires 'nope', which is not a scenario of the guide; "
-        "correct the name or remove it from :requires: [runbook.requires]"
+        "docs/b.md:5: scenario 'beta' requires 'nope', which is not a scenario of the guide "
+        "nor provided by one; correct the name or remove it from :requires: [runbook.requires]"
     )
     for args in (("plan", "alpha"), ("run", "alpha", "--dry-run", "--with-deps")):
         result = runbook(project, *args)

@@ -205,29 +205,55 @@ def _snippets(scenario: Scenario) -> list[Snippet]:
     return snippets
 
 
-def _describe(key: object) -> tuple[SourceLocation | None, str]:
-    """Where the snippet with this key (see :func:`_snippets`) comes from, and a label."""
+def _describe(key: object, line: int) -> tuple[SourceLocation | None, str]:
+    """Where line ``line`` of the snippet with this key (see :func:`_snippets`) is written,
+    and a label: the page's own line when the model knows where the text starts."""
     match key:
         case (Step() as step, str(what)):
-            return step.location, f"step {step.id}: the {what}"
+            first = {"script": step.script_line, "guard": step.guard_line}.get(what)
+            if what == "verification" and step.verify is not None:
+                first = step.verify.command_line
+                where = step.verify.location or step.location
+            else:
+                where = step.location
+            return _at(where, first, line), f"step {step.id}: the {what}"
         case (Scenario() as scenario, str(what)):
-            return scenario.location, f"scenario {scenario.name}: the {what}"
+            return scenario.location, f"scenario {scenario.name}: the {what}, line {line}"
     raise TypeError(f"not a snippet key of this module: {key!r}")
 
 
+def _at(where: SourceLocation | None, first: int | None, line: int) -> SourceLocation | None:
+    if where is None or first is None:
+        return where
+    return where.at(first + line - 1)
+
+
 def _shell(snippets: list[Snippet]) -> list[Problem]:
+    """bash -n's and shellcheck's findings, each once, at the page's line.
+
+    A snippet bash rejects is reported by bash alone: shellcheck's findings about the same
+    broken text would repeat one mistake several times.
+    """
     problems = []
-    for key, message in bash_errors(snippets).items():
-        location, label = _describe(key)
-        problems.append(Problem(location, ProblemCode.BASH_SYNTAX, f"{label}: {message}"))
+    # bash names the line after the last one for an unfinished text (a missing fi).
+    lengths = {snippet.key: max(1, len(snippet.text.splitlines())) for snippet in snippets}
+    rejected = bash_errors(snippets)
+    for key, error in rejected.items():
+        location, label = _describe(key, min(error.line, lengths[key]))
+        problems.append(
+            Problem(location, ProblemCode.BASH_SYNTAX, f"{label}: {error.message} (bash -n)")
+        )
     for finding in shellcheck(snippets):
-        location, label = _describe(finding.key)
+        if finding.key in rejected:
+            continue
+        location, label = _describe(finding.key, finding.line)
         problems.append(
             Problem(
                 location,
                 ProblemCode.SHELLCHECK,
-                f"{label}, line {finding.line}: {finding.code} ({finding.level}): "
-                f"{finding.message} (silence with :shellcheck-disable: {finding.code})",
+                f"{label}: {finding.code} ({finding.level}): {finding.message} "
+                f"(see https://www.shellcheck.net/wiki/{finding.code}; silence with "
+                f":shellcheck-disable: {finding.code})",
                 Severity.WARNING,
             )
         )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from runbook.cli.plan_cmd import add_plan_arguments, plan_from_args
 from runbook.errors import RunbookError
 from runbook.execution.errors import RefusedError, UsageError
-from runbook.model import MASK, Secret
+from runbook.model import MASK, ScenarioGraph, Secret
 
 # The engine (runner, transports, reports) is imported inside the functions that run a
 # plan: every command's start-up, `runbook plan` and `--help` included, would pay for it.
@@ -94,6 +94,15 @@ def register(subparsers: Any) -> None:
         help="do not check that required scenarios completed (journal)",
     )
     parser.add_argument(
+        "--use",
+        action="append",
+        default=[],
+        metavar="SCENARIO",
+        help="among alternatives (scenarios that provide the same thing, like lb and "
+        "keepalived), the one to deploy with --with-deps (repeatable; default: the one "
+        "already deployed, else the first in the guide)",
+    )
+    parser.add_argument(
         "--limit", metavar="HOSTS", help="only these inventory hosts or groups (comma separated)"
     )
     parser.add_argument(
@@ -154,16 +163,18 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runbook.execution.connect import ConnectOptions
     from runbook.execution.junit import JUnitReport
     from runbook.execution.session import (
         SessionOptions,
         StepChoice,
         check_requires,
+        choose_alternatives,
+        refuse_alternatives,
         require_inventory,
         requirement_plans,
     )
     from runbook.execution.statedir import default_state_dir
+    from runbook.execution.transport import ConnectOptions
 
     if args.resume and (args.start or args.only or args.skip):
         raise UsageError("--resume chooses the steps itself: drop --from, --only and --skip")
@@ -187,10 +198,17 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     required: list[Plan] = []
-    if args.with_deps and not args.check:
-        required = requirement_plans(plan.scenario, lambda name: plan_or_refuse(args, name))
-    elif not args.check and not args.ignore_requires:
-        check_requires(plan, options.state_dir)
+    if not args.check:
+        graph = choose_alternatives(
+            _requirement_graph(args, plan), plan, options.state_dir, tuple(args.use)
+        )
+        refuse_alternatives(plan, options.state_dir, _alternatives(args, plan))
+        if args.with_deps:
+            required = requirement_plans(
+                graph, plan.scenario.name, lambda name: plan_or_refuse(args, name)
+            )
+        elif not args.ignore_requires:
+            check_requires(plan, options.state_dir, graph)
     junit = JUnitReport(args.junit) if args.junit else None
     for dependency in required:
         status = _execute(args, dependency, options, StepChoice(limit=args.limit), junit)
@@ -204,6 +222,19 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
     )
     return _execute(args, plan, options, choice, junit, primary=True)
+
+
+def _requirement_graph(args: argparse.Namespace, plan: Plan) -> ScenarioGraph:
+    """The scenario and what it requires, from the guide (``--docs``)."""
+    from runbook.docutils_.loader import requirement_graph
+
+    return requirement_graph(plan.scenario, args.docs, cache=args.cache)
+
+
+def _alternatives(args: argparse.Namespace, plan: Plan) -> ScenarioGraph:
+    from runbook.docutils_.loader import alternatives_of
+
+    return alternatives_of(plan.scenario, args.docs, cache=args.cache)
 
 
 def plan_or_refuse(args: argparse.Namespace, ref: str) -> Plan:

@@ -55,9 +55,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runbook.execution.connect import ConnectOptions
     from runbook.execution.session import SessionOptions, StepChoice, require_inventory
     from runbook.execution.statedir import default_state_dir
+    from runbook.execution.transport import ConnectOptions
     from runbook.training.walkthrough import train
 
     plan = plan_or_refuse(args, args.scenario)

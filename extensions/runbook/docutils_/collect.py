@@ -175,6 +175,7 @@ class _Collector:
                 steps=tuple(step for step, _ in steps),
                 description=_text_of(node),
                 requires=node["requires"],
+                provides=node.get("provides", ()),
                 variables=tuple(variable for variable, _ in variables),
                 hosts_role=node["hosts"],
                 min_nodes=node["nodes"],
@@ -309,6 +310,8 @@ class _Collector:
                 prose=item.prose,
                 options=options,
                 location=_location(node),
+                script_line=node.get("script_line"),
+                guard_line=node.get("unless_line"),
             )
         except ValueError as error:
             self.problem(node, ProblemCode.STEP, str(error))
@@ -323,8 +326,10 @@ class _Collector:
         if item.verify is not None:
             source: nodes.Element = item.verify
             command, expect_exit = item.verify["command"], item.verify["expect_exit"] or 0
+            command_line = item.verify.get("command_line")
         elif node["verify"] is not None:
             source, command, expect_exit = node, node["verify"], 0
+            command_line = node.get("verify_line")
         else:
             if given:
                 raise ValueError(
@@ -346,7 +351,11 @@ class _Collector:
         }
         try:
             return Verify(
-                command=command, expect_exit=expect_exit, location=_location(source), **waiting
+                command=command,
+                expect_exit=expect_exit,
+                location=_location(source),
+                command_line=command_line,
+                **waiting,
             )
         except ValueError as error:
             self.problem(source, ProblemCode.VERIFY, str(error))

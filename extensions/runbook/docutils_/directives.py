@@ -163,6 +163,31 @@ class _RunbookDirective(Directive):
     def argument(self) -> str:
         return self.arguments[0].strip() if self.arguments else ""
 
+    def content_line(self) -> int | None:
+        """The source line of the content's first non-blank line (what :meth:`verbatim`
+        returns starts there), so a checker's line inside it maps back to the page.
+
+        Found in ``block_text``, which starts at the directive's line in rST and in MyST
+        (their ``content_offset`` count from different places).
+        """
+        content = self.verbatim().split("\n")
+        _source, line = self.location()
+        if line is None or not content[0].strip():
+            return None
+        block = [text.strip() for text in self.block_text.split("\n")]
+        wanted = [text.strip() for text in content[:3]]
+        for index in range(1, len(block)):
+            if block[index : index + len(wanted)] == wanted:
+                return line + index
+        return None
+
+    def option_line(self, option: str) -> int | None:
+        """The source line of an option, or None when it is not given."""
+        if option.replace("-", "_") not in self.options and option not in self.options:
+            return None
+        _source, line = self.location()
+        return None if line is None else line + self.option_offset(option)
+
     def verbatim(self) -> str:
         """The content as written, without leading and trailing blank lines."""
         lines = list(self.content)
@@ -193,6 +218,7 @@ class ScenarioDirective(_RunbookDirective):
         {
             "title": _text,
             "requires": _lenient(parse.parse_scenario_names),
+            "provides": _lenient(parse.parse_scenario_names),
             "hosts": _lenient(parse_role),
             "nodes": _positive,
         }
@@ -210,6 +236,7 @@ class ScenarioDirective(_RunbookDirective):
                 name=name,
                 title=values.get("title"),
                 requires=values.get("requires", ()),
+                provides=values.get("provides", ()),
                 hosts=values.get("hosts"),
                 nodes=values.get("nodes", 1),
                 origin=self.origin(),
@@ -292,6 +319,9 @@ class StepDirective(_RunbookDirective):
                 copy=values.get("copy", ()),
                 copy_from=values.get("copy_from"),
                 invalid=not good,
+                script_line=self.content_line(),
+                unless_line=self.option_line("unless"),
+                verify_line=self.option_line("verify"),
             )
         )
         node += self.code_block(script)
@@ -317,6 +347,7 @@ class VerifyDirective(_RunbookDirective):
                 timeout=values.get("timeout"),
                 expect_exit=values.get("expect_exit"),
                 invalid=not good,
+                command_line=self.content_line(),
             )
         )
         node += self.code_block(command)

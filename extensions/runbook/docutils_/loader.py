@@ -159,6 +159,27 @@ def requirement_graph(
         if required is not None:
             found[name] = required
             pending.extend(required.requires)
+        elif guide is not None:
+            # Not a scenario: something scenarios provide; every provider is an alternative.
+            for provider in guide.scenarios.values():
+                if name in provider.provides and provider.name not in found:
+                    found[provider.name] = provider
+                    pending.extend(provider.requires)
+    return ScenarioGraph(found)
+
+
+def alternatives_of(
+    scenario: Scenario, docs_dir: Path = Path("docs"), *, cache: bool = False
+) -> ScenarioGraph:
+    """The guide's scenarios that provide what ``scenario`` provides (it included).
+
+    Only a scenario that provides something reads the whole guide for this.
+    """
+    found = {scenario.name: scenario}
+    if scenario.provides and docs_dir.is_dir():
+        for other in load_guide(docs_dir, cache=cache).scenarios.values():
+            if set(other.provides) & set(scenario.provides):
+                found.setdefault(other.name, other)
     return ScenarioGraph(found)
 
 

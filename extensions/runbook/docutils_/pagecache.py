@@ -44,7 +44,7 @@ CACHE_DIR_ENV = "RUNBOOK_CACHE_DIR"
 #: ``RUNBOOK_CACHE=0`` turns the cache off, as ``--no-cache`` does.
 CACHE_ENV = "RUNBOOK_CACHE"
 #: Bumped when an entry's layout changes.
-ENTRY_FORMAT = 2
+ENTRY_FORMAT = 3
 #: Packages whose code makes the parse: this program's parsing layers and the parsers.
 _OWN_PARTS = ("model", "parsing", "docutils_")
 _PARSERS = ("docutils", "myst_parser", "markdown_it", "mdit_py_plugins")

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from runbook.execution.errors import LockedError, RefusedError
-from runbook.execution.shell import BASH, quote
+from runbook.execution.shell import quote
 from runbook.execution.transport import Transport
 from runbook.plan.model import LOCAL_HOST
 
@@ -121,7 +121,7 @@ class HostLocks:
             holder=quote(self.holder.text()), path=quote(self.path), taken=TAKEN
         )
         for _ in range(2):
-            result = transport.run(BASH, script.encode())
+            result = transport.run_script(script.encode())
             path, _, content = result.out.partition("\n")
             if result.exit_status == 0:
                 self.held[name] = path
@@ -138,7 +138,7 @@ class HostLocks:
                     f"remove {path} on {name}"
                 )
             self.notes.append(f"{name}: took over the lock of a run that is gone ({content})")
-            transport.run(BASH, _remove_if(path, content))
+            transport.run_script(_remove_if(path, content))
         return f"{name}: {self.path} keeps coming back; another run is starting there"
 
     def release(self) -> None:
@@ -158,7 +158,7 @@ class HostLocks:
         transport = self.transports[name]
         if transport.alive:
             transport.open()
-            transport.run(BASH, _remove_if(path, self.holder.text()), RELEASE_TIMEOUT)
+            transport.run_script(_remove_if(path, self.holder.text()), RELEASE_TIMEOUT)
 
 
 def _remove_if(path: str, content: str) -> bytes:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runbook.execution.connect import (
-    ConnectOptions,
     TransportFactory,
     close_all,
     open_all,
@@ -43,8 +42,7 @@ from runbook.execution.shell import check_environment
 from runbook.execution.signals import stop_on_signals
 from runbook.execution.statedir import RunFiles
 from runbook.execution.transcript import TranscriptWriter
-from runbook.execution.transport import Transport
-from runbook.model import Scenario
+from runbook.execution.transport import ConnectOptions, Transport
 from runbook.model.graph import ScenarioGraph
 from runbook.plan.environment import step_environment
 from runbook.plan.model import Plan, PlannedStep
@@ -103,29 +101,54 @@ def require_inventory(plan: Plan, why: str) -> None:
         raise RefusedError(f"{why}: give an inventory with -i FILE (or hosts with -H)")
 
 
-def requirement_plans(scenario: Scenario, plan_named: Callable[[str], Plan]) -> list[Plan]:
-    """The plans of the scenarios ``scenario`` requires, transitively, in the scenario
-    graph's deployment order; ``plan_named`` is called once per scenario, so each is
-    loaded and planned once."""
-    plans: dict[str, Plan] = {}
-    pending = list(scenario.requires)
-    while pending:
-        name = pending.pop(0)
-        if name in plans or name == scenario.name:
-            continue
-        plans[name] = plan_named(name)
-        pending.extend(plans[name].scenario.requires)
-    graph = ScenarioGraph({scenario.name: scenario, **{n: p.scenario for n, p in plans.items()}})
-    return [plans[name] for name in graph.requirements(scenario.name)]
+def requirement_plans(
+    graph: ScenarioGraph, name: str, plan_named: Callable[[str], Plan]
+) -> list[Plan]:
+    """The plans of the scenarios ``name`` requires, transitively, in the graph's deployment
+    order (its choices among alternatives); each is loaded and planned once, by
+    ``plan_named``, before any of them runs."""
+    return [plan_named(required) for required in graph.requirements(name)]
 
 
-def check_requires(plan: Plan, state_dir: Path) -> None:
-    """Refuse unless every scenario ``plan`` requires has a complete run in its journal."""
-    files = run_files(plan, state_dir)
+def _complete(plan: Plan, state_dir: Path, name: str) -> bool:
+    return read_journal(run_files(plan, state_dir).for_scenario(name).journal).complete
+
+
+def choose_alternatives(
+    graph: ScenarioGraph, plan: Plan, state_dir: Path, asked: Sequence[str] = ()
+) -> ScenarioGraph:
+    """The graph with one provider chosen for each alternative the requirements meet.
+
+    The one asked for (``--use``) wins; else the one that already ran to completion against
+    this inventory; else the first in guide order. Asking for a scenario that provides
+    nothing the requirements need is refused.
+    """
+    choices: dict[str, str] = {}
+    used: set[str] = set()
+    for provided, providers in graph.alternatives().items():
+        wanted = [name for name in asked if name in providers]
+        done = [name for name in providers if _complete(plan, state_dir, name)]
+        chosen = (wanted or done or providers)[0]
+        choices[provided] = chosen
+        used.update(wanted)
+    unused = [name for name in asked if name not in used]
+    if unused:
+        offered = "; ".join(f"{p}: {', '.join(n)}" for p, n in graph.alternatives().items())
+        raise RefusedError(
+            f"--use {', '.join(unused)}: not an alternative that {plan.scenario.name} requires"
+            + (f" (its alternatives: {offered})" if offered else " (it requires none)")
+        )
+    return ScenarioGraph(graph.scenarios, choices)
+
+
+def check_requires(plan: Plan, state_dir: Path, graph: ScenarioGraph | None = None) -> None:
+    """Refuse unless every requirement of ``plan`` has a complete run in its journal: the
+    scenario it names, or any one scenario that provides it."""
+    graph = graph or ScenarioGraph({plan.scenario.name: plan.scenario})
     missing = [
-        name
-        for name in plan.scenario.requires
-        if not read_journal(files.for_scenario(name).journal).complete
+        requirement
+        for requirement in plan.scenario.requires
+        if not any(_complete(plan, state_dir, name) for name in graph.meets(requirement))
     ]
     if missing:
         raise RefusedError(
@@ -134,6 +157,23 @@ def check_requires(plan: Plan, state_dir: Path) -> None:
             f"{'them' if len(missing) > 1 else 'it'} first, add --with-deps, or "
             "--ignore-requires if it was done another way"
         )
+
+
+def refuse_alternatives(plan: Plan, state_dir: Path, alternatives: ScenarioGraph) -> None:
+    """Refuse a scenario whose alternative already ran against this inventory.
+
+    Alternatives provide the same thing in their own ways (lb's Pacemaker VIP, keepalived's
+    VRRP): both on the same hosts would fight over it.
+    """
+    for provided in plan.scenario.provides:
+        for other in alternatives.providers(provided):
+            if other != plan.scenario.name and _complete(plan, state_dir, other):
+                raise RefusedError(
+                    f"scenario {plan.scenario.name} provides {provided}, which {other} already "
+                    "provides on this inventory (its journal says it ran to completion); "
+                    "alternatives must not run on the same hosts: undo "
+                    f"{other} first, or use another inventory"
+                )
 
 
 def run_files(plan: Plan, state_dir: Path) -> RunFiles:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from runbook.errors import ExportError
 from runbook.export.templates import jinja_str, render
 from runbook.export.view import StepView, ansible_group, context
 from runbook.model import Scenario, Verify
+
+#: An Ansible host pattern made of validated group and host names: nothing to template.
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(\[\d+\])?"
+HOST_PATTERN_RE = re.compile(rf"{_NAME}(:{_NAME})*")
+
+
+def host_pattern(pattern: str) -> str:
+    """``pattern`` when it holds only names; Ansible templates ``hosts:``, so nothing else."""
+    if not HOST_PATTERN_RE.fullmatch(pattern):
+        raise ExportError(f"cannot export the host pattern {pattern!r}: it is not plain names")
+    return pattern
 
 
 def wrap(script: str, prelude: list[str]) -> str:
@@ -90,10 +103,11 @@ def render_playbook(scenario: Scenario, root: Path) -> str:
         else:
             extra = [ansible_group(scenario, target)]
         hosts_needed += [h for h in extra if h not in hosts_needed]
+        host_pattern(view.pattern)
     return render(
         "ansible.yml.j2",
         **ctx,
-        first_play_hosts=":".join(hosts_needed),
+        first_play_hosts=host_pattern(":".join(hosts_needed)),
         asserts=asserts,
         env_expression=_environment_expression(scenario, group, f"rb_{slug}_addrs"),
         addrs_expression=(
@@ -107,6 +121,7 @@ def render_playbook(scenario: Scenario, root: Path) -> str:
     )
 
 
-def render_site(order: list[str], sources: dict[str, str]) -> str:
-    """``site.yml``: every scenario's playbook, in dependency order."""
-    return render("site.yml.j2", order=order, sources=sources)
+def render_site(order: list[str], sources: dict[str, str], set_aside: dict[str, str]) -> str:
+    """``site.yml``: every scenario's playbook, in dependency order, but one of each set of
+    alternatives (``set_aside`` maps the others to the one deployed instead)."""
+    return render("site.yml.j2", order=order, sources=sources, set_aside=set_aside)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
-from runbook.export.templates import jinja_str
+from runbook.export.templates import Escaped, jinja_str, sh_word
 from runbook.model import Scenario, SourceLocation, Step, Target
 from runbook.parsing.variables import REFERENCE_RE, expansion_order, secret_by_reference
 
@@ -81,17 +81,19 @@ class VariableView:
     parts: tuple[tuple[str, str], ...]
 
     @property
-    def bash_default(self) -> str:
+    def bash_default(self) -> Escaped:
         """The default as one bash word; ``${name}`` references expand, nothing else does."""
-        return "".join(
-            f'"${{{value}}}"' if kind == "ref" else shlex.quote(value) for kind, value in self.parts
+        return Escaped(
+            "".join(
+                f'"${{{value}}}"' if kind == "ref" else sh_word(value) for kind, value in self.parts
+            )
         )
 
     @property
-    def jinja_default(self) -> str:
+    def jinja_default(self) -> Escaped:
         """The default as an expression for Ansible's ``{{ }}``; references are variables."""
-        return " ~ ".join(
-            value if kind == "ref" else jinja_str(value) for kind, value in self.parts
+        return Escaped(
+            " ~ ".join(value if kind == "ref" else jinja_str(value) for kind, value in self.parts)
         )
 
 

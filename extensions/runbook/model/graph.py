@@ -10,7 +10,7 @@ a ``RecursionError``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runbook.model.problems import Problem, ProblemCode
 from runbook.model.scenario import Scenario
@@ -18,9 +18,44 @@ from runbook.model.scenario import Scenario
 
 @dataclass(frozen=True)
 class ScenarioGraph:
-    """Scenarios by name in guide order; an edge from each to the scenarios it requires."""
+    """Scenarios by name in guide order; an edge from each to the scenarios it requires.
+
+    A requirement names a scenario, or something scenarios provide (``:provides: vip``):
+    the scenarios that provide the same thing are alternatives, and the edge goes to the
+    one ``choices`` names for it, else to the first in guide order (the default).
+    """
 
     scenarios: Mapping[str, Scenario]
+    choices: Mapping[str, str] = field(default_factory=dict)
+
+    def providers(self, provided: str) -> list[str]:
+        """The scenarios that provide ``provided``, in guide order."""
+        return [name for name, scenario in self.scenarios.items() if provided in scenario.provides]
+
+    def alternatives(self) -> dict[str, list[str]]:
+        """What two or more scenarios provide -> those scenarios, in guide order."""
+        provided = dict.fromkeys(p for s in self.scenarios.values() for p in s.provides)
+        found = {name: self.providers(name) for name in provided}
+        return {name: providers for name, providers in found.items() if len(providers) > 1}
+
+    def chosen(self, provided: str) -> str | None:
+        """The provider a requirement of ``provided`` goes to: the choice, else the default:
+        one that a scenario requires by name (it is deployed anyway), else the first."""
+        providers = self.providers(provided)
+        choice = self.choices.get(provided)
+        if choice in providers:
+            return choice
+        by_name = self._required_by_name()
+        return next((p for p in providers if p in by_name), providers[0] if providers else None)
+
+    def _required_by_name(self) -> set[str]:
+        return {r for s in self.scenarios.values() for r in s.requires if r in self.scenarios}
+
+    def meets(self, requirement: str) -> list[str]:
+        """The scenarios any one of which meets ``requirement`` (a name, or what they provide)."""
+        if requirement in self.scenarios:
+            return [requirement]
+        return self.providers(requirement)
 
     def problems(self, *, complete: bool = True) -> list[Problem]:
         """Requirements naming no scenario here, and each cycle once, in guide order.
@@ -36,13 +71,24 @@ class ScenarioGraph:
         problems = []
         for name, scenario in self.scenarios.items():
             for required in scenario.requires:
-                if complete and required not in self.scenarios:
+                if complete and not self.meets(required):
                     problems.append(
                         Problem(
                             scenario.location,
                             ProblemCode.REQUIRES,
                             f"scenario {name!r} requires {required!r}, which is not a scenario "
-                            "of the guide; correct the name or remove it from :requires:",
+                            "of the guide nor provided by one; correct the name or remove it "
+                            "from :requires:",
+                        )
+                    )
+            for provided in scenario.provides:
+                if provided in self.scenarios:
+                    problems.append(
+                        Problem(
+                            scenario.location,
+                            ProblemCode.REQUIRES,
+                            f"scenario {name!r} provides {provided!r}, which is the name of a "
+                            "scenario; name what it provides differently",
                         )
                     )
             if name in cycles:
@@ -76,11 +122,40 @@ class ScenarioGraph:
         """
         return self._placed(self.scenarios)
 
+    def set_aside(self) -> list[str]:
+        """Alternatives not chosen that no scenario requires by name, in guide order.
+
+        A deployment runs the chosen provider instead of these (lb, not keepalived).
+        """
+        by_name = self._required_by_name()
+        aside: set[str] = set()
+        for provided, providers in self.alternatives().items():
+            chosen = self.chosen(provided)
+            aside.update(p for p in providers if p != chosen and p not in by_name)
+        return [name for name in self.scenarios if name in aside]
+
+    def deployment(self) -> list[str]:
+        """The deployment order without the alternatives set aside: what to run, in order."""
+        aside = set(self.set_aside())
+        return [name for name in self.order() if name not in aside]
+
+    def instead(self, name: str) -> list[tuple[str, str]]:
+        """``(provided, alternative)`` pairs a reader may deploy instead of ``name``."""
+        aside = self.set_aside()
+        return [
+            (provided, other)
+            for provided in self.scenarios[name].provides
+            if self.chosen(provided) == name
+            for other in self.providers(provided)
+            if other != name and other in aside
+        ]
+
     def needed_by(self) -> dict[str, list[str]]:
         """Each scenario's name -> the scenarios that require it directly, in guide order."""
         result: dict[str, list[str]] = {name: [] for name in self.scenarios}
-        for name in self.scenarios:
-            for required in self._required(name):
+        for name, scenario in self.scenarios.items():
+            # Every alternative is needed, whichever one a run chooses.
+            for required in dict.fromkeys(p for r in scenario.requires for p in self.meets(r)):
                 result[required].append(name)
         return result
 
@@ -89,9 +164,10 @@ class ScenarioGraph:
         return [placed for placed in self._placed([name]) if placed != name]
 
     def _required(self, name: str) -> Iterator[str]:
-        return (
-            required for required in self.scenarios[name].requires if required in self.scenarios
-        )
+        for required in self.scenarios[name].requires:
+            target = required if required in self.scenarios else self.chosen(required)
+            if target is not None:
+                yield target
 
     def _placed(self, roots: Iterable[str]) -> list[str]:
         """Depth first from each root, requirements in declared order, each placed once."""

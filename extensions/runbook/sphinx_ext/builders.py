@@ -66,7 +66,14 @@ class RunbookExportBuilder(_ScenarioBuilder):
         except RunbookError as error:
             self.fail(error)
             return
-        changed = write(files, Path(self.outdir))
+        outdir, doctrees = Path(self.outdir), Path(self.doctreedir)
+        # sphinx-build keeps its doctrees in OUTDIR/.doctrees unless told otherwise
+        ignore = [doctrees.name] if doctrees.parent == outdir else []
+        try:
+            changed = write(files, outdir, ignore=ignore, ansible=True)
+        except RunbookError as error:
+            self.fail(error)
+            return
         logger.info("runbook: %d files, %d changed", len(files), len(changed))
 
 
