@@ -23,6 +23,7 @@ from runbook.sphinx_ext.command_reference import CommandReference
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
 from runbook.sphinx_ext.executed import ExecutedResults
 from runbook.sphinx_ext.html import StepPermalinks, cache_templates
+from runbook.sphinx_ext.include import SphinxBoundedInclude
 from runbook.sphinx_ext.neededby import fill_needed_by
 from runbook.sphinx_ext.order import (
     DeploymentOrder,
@@ -64,6 +65,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("runbook-command-reference", CommandReference)
     app.add_directive("deployment-order", DeploymentOrder)
     app.add_directive("runbook-toctree", PartToctree)
+    app.add_directive("include", SphinxBoundedInclude, override=True)
     app.connect("doctree-resolved", fill_deployment_order)
     app.connect("doctree-resolved", fill_needed_by)
     app.connect("env-get-outdated", note_guide)
