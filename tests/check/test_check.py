@@ -352,3 +352,17 @@ def test_a_myst_page_maps_lines_too(tmp_path: Path) -> None:
     assert [(str(p.location), p.code) for p in problems] == [
         ("docs/page.md:10", ProblemCode.SHELLCHECK)
     ]
+
+
+def test_a_legacy_script_mistake_is_reported_at_its_line_in_the_scenario_file(
+    tmp_path: Path,
+) -> None:
+    from runbook.check.guide import check_scenarios
+    from runbook.parsing.legacy import load_legacy
+
+    path = tmp_path / "broken.scenario"
+    path.write_text("= SCRIPTS =\n\ntarget=all\n....\n\necho one\nif true; then echo x\n....\n")
+    scenario = load_legacy(path).scenario
+    problems = check_scenarios({scenario.name: scenario}, root=tmp_path, ansible=False)
+    syntax = [p for p in problems if p.code is ProblemCode.BASH_SYNTAX]
+    assert [str(p.location) for p in syntax] == [f"{path}:7"]

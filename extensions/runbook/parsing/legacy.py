@@ -493,6 +493,7 @@ class _Reader:
                         prose="\n".join(block.comments[1:]),
                         options=StepOptions(expect_exit=block.expect_exit),
                         location=self.where.at(block.opened),
+                        script_line=block.opened + 1 + _leading_blank(block.lines),
                     )
                 )
             except ValueError as error:
@@ -531,6 +532,7 @@ class _Reader:
             prose=f"The checks kept beside the scenario in {name}, run on every node.",
             options=StepOptions(no_verify=f"this step is the scenario's test script ({name})"),
             location=SourceLocation(str(path), 1) if path is not None else self.where.at(1),
+            script_line=1,
         )
 
     def check_variable_uses(self, steps: list[Step]) -> None:
@@ -560,6 +562,11 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value
+
+
+def _leading_blank(lines: list[str]) -> int:
+    """How many blank lines a block starts with (the script starts after them)."""
+    return next((n for n, line in enumerate(lines) if line.strip()), 0)
 
 
 def _trim_blank(lines: list[str]) -> list[str]:
