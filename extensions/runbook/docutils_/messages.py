@@ -47,6 +47,8 @@ class RunbookWarning(Enum):
     """A verify directive with no step before it."""
     LEGACY = "legacy"
     """A legacy ``.scenario`` file that cannot be read or imported."""
+    DRILL = "drill"
+    """A drill that is not valid as a whole (no fault, no probe, no budget)."""
     REFERENCE = "reference"
     """A scenario requiring one that does not exist, or requirements in a cycle."""
 

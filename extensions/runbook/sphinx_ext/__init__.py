@@ -19,6 +19,7 @@ from runbook.docutils_.nodes import PLACEHOLDERS
 from runbook.sphinx_ext.builders import setup_builders
 from runbook.sphinx_ext.charts import setup_charts
 from runbook.sphinx_ext.command_reference import CommandReference
+from runbook.sphinx_ext.drills import setup_drills
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
 from runbook.sphinx_ext.executed import ExecutedResults
 from runbook.sphinx_ext.html import StepPermalinks, cache_templates
@@ -73,6 +74,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("runbook.css")
     setup_builders(app)
     setup_charts(app)
+    setup_drills(app)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,
