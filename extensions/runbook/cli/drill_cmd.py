@@ -201,9 +201,7 @@ def _run_one(
     quick = ConnectOptions(timeout=3.0, retries=0, alive_timeout=5.0)
     probe_transports = open_all(target.hosts, ssh_factory(plan, quick))
     try:
-        session = DrillSession(
-            drill, target, transports, probe_transports, faults, sys.stdout
-        )
+        session = DrillSession(drill, target, transports, probe_transports, faults, sys.stdout)
         outcome = session.run()
     finally:
         close_all([*transports.values(), *probe_transports.values()])

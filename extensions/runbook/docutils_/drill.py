@@ -23,17 +23,17 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 
 from runbook.docutils_.directives import (
-    _OptionSpec,
-    _RunbookDirective,
     _count,
     _duration,
     _lenient,
+    _OptionSpec,
+    _RunbookDirective,
     _text,
     directives_registered,
 )
 from runbook.docutils_.messages import RunbookWarning
-from runbook.model.location import SourceLocation
 from runbook.model.drill import FAULTS, PROBES, RESTORES, Budget, Drill
+from runbook.model.location import SourceLocation
 from runbook.parsing import drill as parse_drill
 from runbook.parsing import options as parse
 

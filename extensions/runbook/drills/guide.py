@@ -57,7 +57,9 @@ def load_drills(docs_dir: Path) -> GuideDrills:
     return found
 
 
-def parse_drills(text: str, path: str, docname: str | None = None) -> tuple[list[Drill], list[Problem]]:
+def parse_drills(
+    text: str, path: str, docname: str | None = None
+) -> tuple[list[Drill], list[Problem]]:
     """The drills of one page and the problems reported; ``path``'s suffix picks the parser."""
     import copy
 
@@ -92,7 +94,8 @@ def find_drill(docs_dir: Path, name: str) -> Drill:
     guide = load_drills(docs_dir)
     if guide.problems:
         listing = "\n".join(str(problem) for problem in guide.problems)
-        raise ParseError(f"{len(guide.problems)} problem(s) in the drills; fix them first:\n{listing}")
+        count = len(guide.problems)
+        raise ParseError(f"{count} problem(s) in the drills; fix them first:\n{listing}")
     if name not in guide.drills:
         known = ", ".join(guide.drills) or "none"
         raise PlanError(f"no drill named {name!r} in {docs_dir}/ (known: {known})")

@@ -60,8 +60,11 @@ def http_check(address: str, port: int, path: str) -> bool:
     except OSError:
         return False
     parts = status_line.split()
-    return len(parts) >= 2 and parts[0].startswith(b"HTTP/") and parts[1].isdigit() and (
-        100 <= int(parts[1]) < 500
+    return (
+        len(parts) >= 2
+        and parts[0].startswith(b"HTTP/")
+        and parts[1].isdigit()
+        and (100 <= int(parts[1]) < 500)
     )
 
 
@@ -146,7 +149,7 @@ class SqlWriter:
                 if not transport.alive:
                     transport.open()
                 result = transport.run(self._command(sql), stdin=stdin, timeout=timeout)
-            except Exception:  # noqa: BLE001 - a node that cannot be reached: try the next
+            except Exception:
                 continue
             if result.exit_status == -1:  # the node is gone or hangs: the next one
                 continue
@@ -204,7 +207,7 @@ class ProbeLoop:
             began = time.monotonic()
             try:
                 ok = self.check()
-            except Exception:  # noqa: BLE001 - a probe that breaks is a failed request
+            except Exception:
                 ok = False
             self.samples.append(Sample(time.monotonic(), ok))
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - began)))

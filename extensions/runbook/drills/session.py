@@ -104,7 +104,7 @@ class DrillSession:
                 if not transport.alive:
                     transport.open()
                 result = transport.run(self.drill.verify, timeout=30)
-            except Exception:  # noqa: BLE001 - an unreachable host is an unhealthy one
+            except Exception:
                 failing.append(host)
                 continue
             if result.exit_status != 0:
@@ -225,14 +225,13 @@ class DrillSession:
         finally:
             for loop in loops:
                 loop.stop()
-        per_probe = {
-            loop.probe.label: probe_figures(loop.samples, start, end) for loop in loops
-        }
+        per_probe = {loop.probe.label: probe_figures(loop.samples, start, end) for loop in loops}
         lost = self.sql.lost_writes() if self.sql is not None else None
         figures = worst(list(per_probe.values()), lost)
         problems = over_budget(drill.budget, figures)
         if problem:
-            problems.append(f"not healthy {drill.recovery_timeout:g} s after the restore: {problem}")
+            waited = drill.recovery_timeout
+            problems.append(f"not healthy {waited:g} s after the restore: {problem}")
         return Outcome(
             figures, per_probe, nodes, problem is None, tuple(problems), self.clock() - began
         )

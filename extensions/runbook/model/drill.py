@@ -76,7 +76,9 @@ class Fault:
             if self.nodes:
                 raise ValueError("the outage fault hits every node: name none")
         elif not self.nodes:
-            raise ValueError(f"the {self.kind} fault needs a node ({VIP_HOLDER}, {OTHER} or a host)")
+            raise ValueError(
+                f"the {self.kind} fault needs a node ({VIP_HOLDER}, {OTHER} or a host)"
+            )
         for node in self.nodes:
             if not NODE_RE.match(node):
                 raise ValueError(f"{node!r} is not a node name")
@@ -154,8 +156,9 @@ class Budget:
             value is None
             for value in (self.downtime, self.mttr, self.failed_requests, self.lost_writes)
         ):
-            raise ValueError("a drill needs a budget: :downtime:, :mttr:, :failed-requests: "
-                             "or :lost-writes:")
+            raise ValueError(
+                "a drill needs a budget: :downtime:, :mttr:, :failed-requests: or :lost-writes:"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,9 +187,7 @@ class Drill:
 
     def __post_init__(self) -> None:
         if not DRILL_NAME_RE.match(self.name):
-            raise ValueError(
-                f"drill name {self.name!r} must be lower-case letters, digits and '-'"
-            )
+            raise ValueError(f"drill name {self.name!r} must be lower-case letters, digits and '-'")
         if not self.scenarios:
             raise ValueError("a drill needs the scenarios it runs on (:scenarios:)")
         if not self.probes:

@@ -19,8 +19,8 @@ from runbook.docutils_.nodes import PLACEHOLDERS
 from runbook.sphinx_ext.builders import setup_builders
 from runbook.sphinx_ext.charts import setup_charts
 from runbook.sphinx_ext.command_reference import CommandReference
-from runbook.sphinx_ext.drills import setup_drills
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
+from runbook.sphinx_ext.drills import setup_drills
 from runbook.sphinx_ext.executed import ExecutedResults
 from runbook.sphinx_ext.html import StepPermalinks, cache_templates
 from runbook.sphinx_ext.neededby import fill_needed_by

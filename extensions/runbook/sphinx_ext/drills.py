@@ -73,7 +73,7 @@ def _records(app: Sphinx) -> dict[str, DrillRecord]:
     results = app.config.runbook_results
     if not results:
         return {}
-    records, warnings = latest_records(drills_file(Path(results)))
+    records, _warnings = latest_records(drills_file(Path(results)))
     return records
 
 
