@@ -346,7 +346,10 @@ def test_a_drill_the_cluster_cannot_survive_is_over_budget(
         ":::\n"
     )
     result = run_drill(
-        deployment.testbed, deployment.vip, deployment.state_dir, "two-controllers-off",
+        deployment.testbed,
+        deployment.vip,
+        deployment.state_dir,
+        "two-controllers-off",
         docs=page.parent,
     )
     assert result.returncode == 1, result.stdout + result.stderr
