@@ -41,7 +41,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--all", action="store_true", help="every drill whose scenarios are deployed here"
     )
-    parser.add_argument("--list", action="store_true", help="list the guide's drills and exit")
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="list the guide's drills and their problems (exit status 1 if any) and exit",
+    )
     add_docs_argument(parser)
     hosts = parser.add_mutually_exclusive_group()
     hosts.add_argument(
@@ -79,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
         guide = load_drills(args.docs)
         for drill in guide.drills.values():
             print(f"{drill.name}\t{', '.join(drill.scenarios)}\t{drill.title}")
-        return 0
+        for problem in guide.problems:
+            print(problem, file=sys.stderr)
+        return 1 if guide.problems else 0
     if bool(args.name) == bool(args.all):
         raise RefusedError("name one drill, or give --all")
     testbed, inventory = _where(args)

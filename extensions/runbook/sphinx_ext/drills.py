@@ -10,6 +10,7 @@ drill of the guide, with its budget and last figures, on the page that holds it.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 from runbook.docutils_.drill import DrillDirective, budget_text, drill_node
+from runbook.docutils_.messages import RunbookWarning, report
 from runbook.drills.record import DrillRecord, drills_file, latest_records
 from runbook.model.drill import Drill
 
@@ -47,6 +49,15 @@ class RenderDrills(SphinxTransform):
             if drill is None:
                 node.replace_self([])
                 continue
+            drill = dataclasses.replace(drill, docname=self.env.docname)
+            first = kept.get(drill.name)
+            if first is not None and first.docname != drill.docname:
+                report(
+                    self.document,
+                    RunbookWarning.DUPLICATE,
+                    f"duplicate drill name {drill.name!r}; the first is at {first.location}",
+                    line=node.line,
+                )
             kept[drill.name] = drill
             box = nodes.container(
                 classes=["rb-drill"], ids=[f"drill-{drill.name}"], rb_drill=drill.name
