@@ -16,6 +16,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -79,9 +80,9 @@ def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildE
     )
 
 
-def _records(app: Sphinx) -> dict[str, DrillRecord]:
+def _records(config: Config) -> dict[str, DrillRecord]:
     """The last run of each drill in ``runbook_results``' state directory (none if unset)."""
-    results = app.config.runbook_results
+    results = config.runbook_results
     if not results:
         return {}
     records, _warnings = latest_records(drills_file(Path(results)))
@@ -108,7 +109,7 @@ class DrillFigures(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
-        records = _records(self.app)
+        records = _records(self.config)
         for box in self.document.findall(nodes.container):
             name = box.get("rb_drill")
             if not name:
@@ -135,7 +136,7 @@ def _cell(text: str) -> nodes.entry:
 
 def fill_drill_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     drills = sorted(_drills(app.env).values(), key=lambda d: (d.docname or "", d.name))
-    records = _records(app)
+    records = _records(app.config)
     for node in list(doctree.findall(drill_table_node)):
         table = nodes.table(classes=["rb-drill-table"])
         group = nodes.tgroup(cols=4)
