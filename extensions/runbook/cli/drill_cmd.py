@@ -216,7 +216,7 @@ def _run_one(
         at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         where=where,
         scenarios=drill.scenarios,
-        fault=f"{drill.fault.kind} {' '.join(outcome.nodes)}".strip(),
+        fault=_resolved_fault(drill, outcome.nodes),
         budget={
             "downtime": drill.budget.downtime,
             "mttr": drill.budget.mttr,
@@ -233,6 +233,15 @@ def _run_one(
     append_record(drills_file(state_dir), record)
     _report(drill, outcome)
     return outcome
+
+
+def _resolved_fault(drill: Drill, nodes: tuple[str, ...]) -> str:
+    """The fault as it was injected: ``vip-holder`` and ``other`` replaced by host names."""
+    import dataclasses
+
+    if drill.fault.kind == "outage":
+        return str(drill.fault)
+    return str(dataclasses.replace(drill.fault, nodes=nodes))
 
 
 def _report(drill: Drill, outcome: Outcome) -> None:

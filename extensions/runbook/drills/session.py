@@ -213,10 +213,12 @@ class DrillSession:
             time.sleep(LEAD_IN)
             self.say(f"fault: {drill.fault.kind} on {', '.join(nodes)}")
             start = self.clock()
-            self.faults.inject(drill.fault, nodes)
-            time.sleep(max(0.0, drill.hold - (self.clock() - start)))
-            self.say(f"restoring after {self.clock() - start:.0f} s")
-            self.faults.restore(drill.fault, nodes)
+            try:
+                self.faults.inject(drill.fault, nodes)
+                time.sleep(max(0.0, drill.hold - (self.clock() - start)))
+            finally:  # interrupted or not, the cluster gets its nodes back
+                self.say(f"restoring after {self.clock() - start:.0f} s")
+                self.faults.restore(drill.fault, nodes)
             if drill.fault.kind == "kill-service" and drill.fault.unit:
                 self.start_unit_again(nodes, drill.fault.unit)
             self.say("waiting for the cluster to be healthy again")
