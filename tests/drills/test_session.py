@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import socket
 import threading
@@ -109,7 +110,8 @@ def test_a_drill_within_budget_passes_and_measures_the_outage(service: Service) 
 
 
 def test_a_drill_over_budget_fails_with_the_reason(service: Service) -> None:
-    outcome = _session(_drill(service.port, downtime=0.5), ServiceFaults(service), io.StringIO()).run()
+    drill = _drill(service.port, downtime=0.5)
+    outcome = _session(drill, ServiceFaults(service), io.StringIO()).run()
     assert not outcome.passed
     assert outcome.problems[0].startswith("downtime ")
     assert outcome.problems[0].endswith("is over the budget of 0.5 s")
@@ -126,7 +128,7 @@ def test_a_service_that_never_comes_back_is_not_restored(service: Service) -> No
 def test_an_unhealthy_cluster_is_refused_before_the_fault(service: Service) -> None:
     drill = _drill(service.port, downtime=10)
     faults = ServiceFaults(service)
-    broken = Drill(**{**{f: getattr(drill, f) for f in drill.__slots__}, "verify": "false"})
+    broken = dataclasses.replace(drill, verify="false")
     with pytest.raises(DrillError, match="verification fails on localhost"):
         _session(broken, faults, io.StringIO()).run()
     assert faults.injected == []
