@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runbook.cli.arguments import add_docs_argument
+from runbook.cli.arguments import add_docs_argument, add_extra_vars_argument
 
 if TYPE_CHECKING:
     from runbook.drills.session import Outcome, Target
@@ -54,14 +54,7 @@ def register(subparsers: Any) -> None:
     hosts.add_argument(
         "--testbed", metavar="NAME", help="the testbed NAME (its inventory and fault commands)"
     )
-    parser.add_argument(
-        "-e",
-        "--extra-vars",
-        action="append",
-        default=[],
-        metavar="VARS",
-        help="a YAML variables file, or key=value (repeatable), as for `runbook run`",
-    )
+    add_extra_vars_argument(parser)
     parser.add_argument(
         "--state-dir",
         type=Path,
