@@ -132,12 +132,14 @@ class SqlWriter:
         self._current = 0
 
     def _command(self, sql: str) -> str:
-        return (
+        script = (
             "IFS= read -r MYSQL_PWD; export MYSQL_PWD; "
-            f"timeout {REQUEST_TIMEOUT:g} mysql --connect-timeout=1 -N -B "
+            f"exec timeout {REQUEST_TIMEOUT:g} mysql --connect-timeout=1 -N -B "
             f"-h {shlex.quote(self.vip)} -u {shlex.quote(self.user)} "
             f"{shlex.quote(self.database)} -e {shlex.quote(sql)}"
         )
+        # One command line for every transport (the SSH one execs what it is given).
+        return f"bash -c {shlex.quote(script)}"
 
     def execute(self, sql: str, timeout: float = REQUEST_TIMEOUT + 2) -> str | None:
         """``sql``'s output through the VIP from the first node that runs it; ``None`` if none."""
