@@ -249,6 +249,11 @@ def _report(drill: Drill, outcome: Outcome) -> None:
         f"lost writes {lost} (budget: {budget_text(drill.budget)}); "
         f"took {outcome.duration:.0f} s"
     )
+    for label, measured in outcome.probes.items():
+        print(
+            f"drill {drill.name}:   {label}: downtime {measured.downtime:.1f} s, "
+            f"{measured.failed_requests} of {measured.requests} requests failed"
+        )
     for problem in outcome.problems:
         print(f"drill {drill.name}: OVER BUDGET: {problem}")
     print(f"drill {drill.name}: {'passed' if outcome.passed else 'FAILED'}")

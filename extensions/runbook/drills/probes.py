@@ -36,6 +36,9 @@ from runbook.model.drill import Probe
 INTERVAL = 0.25
 #: The longest a single request may take before it counts as failed.
 REQUEST_TIMEOUT = 2.0
+#: The same for an SQL write and read, which takes several round trips (connect, greeting,
+#: login, two statements): a network 200 ms slower makes it last more than a second.
+SQL_TIMEOUT = 5.0
 
 AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
 #: Connection.Start: class 10, method 10, on channel 0, in a method frame (type 1).
@@ -134,14 +137,14 @@ class SqlWriter:
     def _command(self, sql: str) -> str:
         script = (
             "IFS= read -r MYSQL_PWD; export MYSQL_PWD; "
-            f"exec timeout {REQUEST_TIMEOUT:g} mysql --connect-timeout=1 -N -B "
+            f"exec timeout {SQL_TIMEOUT:g} mysql --connect-timeout=3 -N -B "
             f"-h {shlex.quote(self.vip)} -u {shlex.quote(self.user)} "
             f"{shlex.quote(self.database)} -e {shlex.quote(sql)}"
         )
         # One command line for every transport (the SSH one execs what it is given).
         return f"bash -c {shlex.quote(script)}"
 
-    def execute(self, sql: str, timeout: float = REQUEST_TIMEOUT + 2) -> str | None:
+    def execute(self, sql: str, timeout: float = SQL_TIMEOUT + 2) -> str | None:
         """``sql``'s output through the VIP from the first node that runs it; ``None`` if none."""
         stdin = (self.password + "\n").encode()
         for offset in range(len(self.transports)):
