@@ -163,12 +163,14 @@ def _target(args: argparse.Namespace, drill: Drill, inventory: Path) -> tuple[Ta
         for name, resolved in plan.variables.items():
             variables[name] = reveal(resolved.value)
     assert plan is not None and plan.inventory is not None
-    if not variables.get("vip"):
-        raise DrillError(f"drill {drill.name}: the scenarios give no `vip` variable")
+    # A scenario that does not declare the VIP (memcached) still runs where one is set.
+    vip = variables.get("vip") or reveal(plan.inventory.vars.get("vip", ""))
+    if not vip and drill.needs_vip:
+        raise DrillError(f"drill {drill.name}: neither its scenarios nor the inventory set `vip`")
     hosts = tuple(host.name for host in plan.inventory.hosts)
     addresses = {host.name: host.address for host in plan.inventory.hosts}
     passwords = {name: value for name, value in variables.items() if name.endswith("_password")}
-    return Target(hosts, addresses, variables["vip"], passwords), plan
+    return Target(hosts, addresses, vip, passwords), plan
 
 
 def _run_one(

@@ -185,6 +185,12 @@ class Drill:
     location: SourceLocation | None = None
     docname: str | None = None
 
+    @property
+    def needs_vip(self) -> bool:
+        """Its probes go through the VIP, or its fault picks a node by the VIP."""
+        through = any(probe.kind in ("tcp", "http", "sql") for probe in self.probes)
+        return through or bool({VIP_HOLDER, OTHER} & set(self.fault.nodes))
+
     def __post_init__(self) -> None:
         if not DRILL_NAME_RE.match(self.name):
             raise ValueError(f"drill name {self.name!r} must be lower-case letters, digits and '-'")
