@@ -133,11 +133,16 @@ def _state_dir(args: argparse.Namespace) -> Path:
 
 
 def _plan(args: argparse.Namespace, scenario: str, inventory: Path) -> Plan:
-    from runbook.cli.run_cmd import plan_or_refuse
+    """``scenario`` planned for the drill's hosts; a problem here refuses the drill."""
+    from runbook.cli.plan_cmd import plan_from_args
+    from runbook.errors import RunbookError
+    from runbook.execution.errors import RefusedError
 
-    values = {**vars(args), "inventory": inventory, "hosts": None}
-    _scenario, plan = plan_or_refuse(argparse.Namespace(**values), scenario)
-    return plan
+    values = {**vars(args), "scenario": scenario, "inventory": inventory, "hosts": None}
+    try:
+        return plan_from_args(argparse.Namespace(**values))
+    except (RunbookError, ValueError) as error:
+        raise RefusedError(str(error)) from None
 
 
 def _deployed(args: argparse.Namespace, scenario: str, inventory: Path, state_dir: Path) -> bool:
@@ -149,7 +154,11 @@ def _deployed(args: argparse.Namespace, scenario: str, inventory: Path, state_di
     plan = _plan(args, scenario, inventory)
     files = RunFiles(state_dir, scenario, inventory_key(plan.inventory))
     ends = read_journal(files.journal).ends
-    return bool(ends) and bool(ends[-1].get("complete"))
+    if not ends:
+        return False
+    last = ends[-1]
+    # The journal reader gives its end records as dicts, or as typed records with `complete`.
+    return bool(last.get("complete") if isinstance(last, dict) else last.complete)
 
 
 def _target(args: argparse.Namespace, drill: Drill, inventory: Path) -> tuple[Target, Plan]:
