@@ -28,9 +28,10 @@ lock: ## re-pin requirements.in into requirements.lock (needs network)
 	$(PYTHON) -m pip install --quiet uv
 	$(PYTHON) -m uv pip compile --quiet --python-version 3.11 --generate-hashes requirements.in -o requirements.lock
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, mypy type check (configured in pyproject.toml)
 	$(BIN)/ruff check extensions tests bench conf.py
 	$(BIN)/ruff format --check extensions tests bench conf.py
+	$(BIN)/mypy
 
 format: $(STAMP) ## apply ruff formatting and safe fixes
 	$(BIN)/ruff check --fix extensions tests bench conf.py

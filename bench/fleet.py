@@ -23,7 +23,8 @@ def connect_seconds(source: Path, inventory: Path) -> float:
     """How long :func:`runbook.execution.connect.open_all` takes to open every host."""
     import runbook.execution.ssh  # noqa: F401 - imported before the clock starts, as in a run
     from runbook.docutils_.loader import load_scenario
-    from runbook.execution.connect import ConnectOptions, close_all, open_all, ssh_factory
+    from runbook.execution.connect import close_all, open_all, ssh_factory
+    from runbook.execution.transport import ConnectOptions
     from runbook.plan.build import build_plan
     from runbook.plan.inventory import load_inventory
 

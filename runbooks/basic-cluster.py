@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -45,33 +47,56 @@ RUNBOOK = Runbook(
                     'secret': False,
                     'description': 'true to fence (power off) a controller that stops '
                                    'answering before its resources\n'
-                                   'are started elsewhere; false only where no fencing device '
-                                   'exists, such as the\n'
-                                   "guide's local testbed. A production cluster without "
-                                   'fencing can corrupt its data; see\n'
-                                   '../architecture/quorum.'},
-                   {'name': 'fence_ipmi_addresses',
+                                   "are started elsewhere. Leave it true: the guide's own "
+                                   'testbed fences for real too.\n'
+                                   'false only for a throwaway cluster that holds nothing of '
+                                   'value; a production\n'
+                                   'cluster without fencing can run a resource twice and '
+                                   'corrupt its data. See\n'
+                                   '../architecture/fencing.'},
+                   {'name': 'fence_agent',
+                    'default': 'fence_ipmilan',
+                    'secret': False,
+                    'description': "The fence agent that drives the controllers' power "
+                                   'switches: fence_ipmilan for\n'
+                                   'IPMI/BMC boards (the production default), or another agent '
+                                   'from pcs stonith list\n'
+                                   "(fence_redfish, fence_ilo, fence_idrac...). The guide's "
+                                   'testbed uses\n'
+                                   "fence_virsh, answered by the testbed's own power control."},
+                   {'name': 'fence_addresses',
                     'default': '',
                     'secret': False,
-                    'description': 'The management controllers (IPMI/BMC) of the controllers, '
-                                   'one address per controller,\n'
-                                   "space separated, in the inventory's order. Used only when "
-                                   'stonith_enabled is\n'
-                                   'true.'},
-                   {'name': 'fence_ipmi_user',
+                    'description': "The address of each controller's power switch (its "
+                                   'IPMI/BMC board in production),\n'
+                                   "one per controller, space separated, in the inventory's "
+                                   'order. On the testbed every\n'
+                                   "controller's switch is the testbed host, so the testbed's "
+                                   'inventory lists its bridge\n'
+                                   'address once per node.'},
+                   {'name': 'fence_user',
                     'default': '',
                     'secret': False,
-                    'description': 'The IPMI user that may power the controllers off and on. '
-                                   'Used only when\n'
-                                   'stonith_enabled is true.'},
-                   {'name': 'fence_ipmi_password',
+                    'description': 'The account on the power switches that may power the '
+                                   'controllers off and on.'},
+                   {'name': 'fence_password',
                     'default': None,
                     'secret': True,
-                    'description': "That IPMI user's password. Used only when stonith_enabled "
-                                   'is true.'}],
+                    'description': "That account's password; leave it empty when the agent "
+                                   'logs in with a key instead\n'
+                                   "(the testbed's fence_virsh does)."},
+                   {'name': 'fence_options',
+                    'default': 'lanplus=1',
+                    'secret': False,
+                    'description': 'Further options of the fence agent, the same for every '
+                                   'device, as space-separated\n'
+                                   'name=value words: lanplus=1 (IPMI v2.0, which every '
+                                   'current board speaks) in\n'
+                                   "production; the port and login key of the testbed's fence "
+                                   'device there.'}],
      'local_variables': [],
      'steps': [{'title': "Make every controller's name resolve to its cluster address",
-                'source': 'docs/scenarios/basic-cluster.rst:78',
+                'source': 'docs/scenarios/basic-cluster.rst:95',
                 'target': 'all',
                 'guard': 'read -ra names <<< "$RB_NODES"; read -ra addrs <<< "$RB_ADDRS"; for '
                          'i in "${!names[@]}"; do [ "$(getent hosts "${names[$i]}" | awk '
@@ -128,7 +153,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Install Corosync, Pacemaker, pcs and the resource agents',
-                'source': 'docs/scenarios/basic-cluster.rst:126',
+                'source': 'docs/scenarios/basic-cluster.rst:143',
                 'target': 'all',
                 'guard': '[ "$(dpkg -s pacemaker corosync pcs resource-agents 2>/dev/null | '
                          'grep -c \'^Status: install ok installed\')" -eq 4 ]',
@@ -150,7 +175,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Remove the placeholder cluster the packages started',
-                'source': 'docs/scenarios/basic-cluster.rst:141',
+                'source': 'docs/scenarios/basic-cluster.rst:158',
                 'target': 'all',
                 'guard': '[ ! -e /etc/corosync/corosync.conf ] || grep -Eq '
                          '"^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\\$" '
@@ -173,7 +198,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Set the hacluster password and start pcsd',
-                'source': 'docs/scenarios/basic-cluster.rst:155',
+                'source': 'docs/scenarios/basic-cluster.rst:172',
                 'target': 'all',
                 'guard': None,
                 'script': 'printf \'hacluster:%s\\n\' "$hacluster_password" | chpasswd\n'
@@ -193,7 +218,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Authenticate the controllers to each other',
-                'source': 'docs/scenarios/basic-cluster.rst:165',
+                'source': 'docs/scenarios/basic-cluster.rst:182',
                 'target': 'first',
                 'guard': None,
                 'script': 'read -ra names <<< "$RB_NODES"\n'
@@ -219,7 +244,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Create the cluster',
-                'source': 'docs/scenarios/basic-cluster.rst:189',
+                'source': 'docs/scenarios/basic-cluster.rst:206',
                 'target': 'first',
                 'guard': 'grep -Eqs "^[[:space:]]*cluster_name: '
                          '${cluster_name}[[:space:]]*\\$" /etc/corosync/corosync.conf',
@@ -246,7 +271,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Start the cluster on every controller and enable it at boot',
-                'source': 'docs/scenarios/basic-cluster.rst:206',
+                'source': 'docs/scenarios/basic-cluster.rst:223',
                 'target': 'first',
                 'guard': None,
                 'script': 'pcs cluster start --all --wait=120\npcs cluster enable --all',
@@ -265,13 +290,13 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Install the fence agents',
-                'source': 'docs/scenarios/basic-cluster.rst:240',
+                'source': 'docs/scenarios/basic-cluster.rst:275',
                 'target': 'all',
                 'guard': '[ "$stonith_enabled" != true ] || dpkg -s fence-agents >/dev/null '
                          '2>&1',
                 'script': 'DEBIAN_FRONTEND=noninteractive apt-get install -y fence-agents',
                 'verify': {'command': '[ "$stonith_enabled" != true ] || command -v '
-                                      'fence_ipmilan',
+                                      '"$fence_agent"',
                            'expect_exit': 0,
                            'match': None,
                            'retries': 0,
@@ -284,27 +309,38 @@ RUNBOOK = Runbook(
                 'register': None,
                 'copy': [],
                 'copy_from': None},
-               {'title': 'Create one IPMI fence device per controller',
-                'source': 'docs/scenarios/basic-cluster.rst:247',
+               {'title': 'Create one fence device per controller',
+                'source': 'docs/scenarios/basic-cluster.rst:282',
                 'target': 'first',
                 'guard': '[ "$stonith_enabled" != true ]',
                 'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra boards <<< "$fence_ipmi_addresses"\n'
-                          'if [ "${#boards[@]}" -ne "${#names[@]}" ]; then\n'
-                          '    echo "fence_ipmi_addresses lists ${#boards[@]} addresses for '
+                          'read -ra switches <<< "$fence_addresses"\n'
+                          'read -ra options <<< "$fence_options"\n'
+                          'if [ "${#switches[@]}" -ne "${#names[@]}" ]; then\n'
+                          '    echo "fence_addresses lists ${#switches[@]} addresses for '
                           '${#names[@]} controllers" >&2\n'
                           '    exit 1\n'
+                          'fi\n'
+                          'for option in "${options[@]}"; do\n'
+                          '    if ! [[ $option =~ ^[a-z][a-z0-9_]*=[^=]+$ ]]; then\n'
+                          '        echo "fence_options: \'$option\' is not a name=value option '
+                          'of the agent" >&2\n'
+                          '        exit 1\n'
+                          '    fi\n'
+                          'done\n'
+                          'login=(username="$fence_user")\n'
+                          'if [ -n "$fence_password" ]; then\n'
+                          '    login+=(password="$fence_password")\n'
                           'fi\n'
                           'for i in "${!names[@]}"; do\n'
                           '    name=${names[$i]}\n'
                           '    if pcs stonith config "fence-$name" >/dev/null 2>&1; then\n'
                           '        continue\n'
                           '    fi\n'
-                          '    pcs stonith create "fence-$name" fence_ipmilan '
-                          'ip="${boards[$i]}" lanplus=1 \\\n'
-                          '        username="$fence_ipmi_user" password="$fence_ipmi_password" '
-                          '\\\n'
-                          '        pcmk_host_list="$name" op monitor interval=60s\n'
+                          '    pcs stonith create "fence-$name" "$fence_agent" '
+                          'ip="${switches[$i]}" \\\n'
+                          '        "${login[@]}" "${options[@]}" pcmk_host_list="$name" op '
+                          'monitor interval=60s\n'
                           '    pcs constraint location "fence-$name" avoids "$name"\n'
                           'done',
                 'verify': {'command': '[ "$stonith_enabled" != true ] || [ "$(pcs stonith '
@@ -322,7 +358,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Set the cluster properties',
-                'source': 'docs/scenarios/basic-cluster.rst:279',
+                'source': 'docs/scenarios/basic-cluster.rst:330',
                 'target': 'first',
                 'guard': None,
                 'script': 'case $stonith_enabled in\n'
@@ -352,73 +388,73 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None):
+def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ("basic-cluster/1: Make every controller's name resolve to its cluster address "
-     '(docs/scenarios/basic-cluster.rst:78).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+     '(docs/scenarios/basic-cluster.rst:95).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_install_corosync_pacemaker_pcs_and_the_resource_agents(c, inventory=None, vars_file=None):
+def step_02_install_corosync_pacemaker_pcs_and_the_resource_agents(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/2: Install Corosync, Pacemaker, pcs and the resource agents '
-     '(docs/scenarios/basic-cluster.rst:126).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+     '(docs/scenarios/basic-cluster.rst:143).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
-def step_03_remove_the_placeholder_cluster_the_packages_started(c, inventory=None, vars_file=None):
+def step_03_remove_the_placeholder_cluster_the_packages_started(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/3: Remove the placeholder cluster the packages started '
-     '(docs/scenarios/basic-cluster.rst:141).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
+     '(docs/scenarios/basic-cluster.rst:158).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
-def step_04_set_the_hacluster_password_and_start_pcsd(c, inventory=None, vars_file=None):
+def step_04_set_the_hacluster_password_and_start_pcsd(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/4: Set the hacluster password and start pcsd '
-     '(docs/scenarios/basic-cluster.rst:155).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=4)
+     '(docs/scenarios/basic-cluster.rst:172).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
-def step_05_authenticate_the_controllers_to_each_other(c, inventory=None, vars_file=None):
+def step_05_authenticate_the_controllers_to_each_other(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/5: Authenticate the controllers to each other '
-     '(docs/scenarios/basic-cluster.rst:165).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=5)
+     '(docs/scenarios/basic-cluster.rst:182).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
-def step_06_create_the_cluster(c, inventory=None, vars_file=None):
-    'basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:189).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=6)
+def step_06_create_the_cluster(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:206).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
 @task(post=[RUNBOOK.finish])
-def step_07_start_the_cluster_on_every_controller_and_enable_it_at_boot(c, inventory=None, vars_file=None):
+def step_07_start_the_cluster_on_every_controller_and_enable_it_at_boot(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('basic-cluster/7: Start the cluster on every controller and enable it at boot '
-     '(docs/scenarios/basic-cluster.rst:206).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=7)
+     '(docs/scenarios/basic-cluster.rst:223).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)
 
 
 @task(post=[RUNBOOK.finish])
-def step_08_install_the_fence_agents(c, inventory=None, vars_file=None):
-    'basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:240).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=8)
+def step_08_install_the_fence_agents(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:275).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=8)
 
 
 @task(post=[RUNBOOK.finish])
-def step_09_create_one_ipmi_fence_device_per_controller(c, inventory=None, vars_file=None):
-    ('basic-cluster/9: Create one IPMI fence device per controller '
-     '(docs/scenarios/basic-cluster.rst:247).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=9)
+def step_09_create_one_fence_device_per_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    ('basic-cluster/9: Create one fence device per controller '
+     '(docs/scenarios/basic-cluster.rst:282).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=9)
 
 
 @task(post=[RUNBOOK.finish])
-def step_10_set_the_cluster_properties(c, inventory=None, vars_file=None):
-    'basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:279).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=10)
+def step_10_set_the_cluster_properties(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:330).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=10)

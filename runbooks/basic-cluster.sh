@@ -13,10 +13,12 @@
 #   RB_SSH_OPTS     extra ssh options, e.g. "-i key -o UserKnownHostsFile=known_hosts"
 #   cluster_name  default openstack: The name of the Corosync cluster. It appears in corosync.conf and in pcs status; it only has to be unique among the clusters on the same network.
 #   hacluster_password  required, secret: The password of the hacluster system account on every controller. pcs uses it once, to authenticate the controllers' pcsd daemons to each other; afterwards they trust each other's tokens. Choose a long random value and keep it in your password store.
-#   stonith_enabled  default true: true to fence (power off) a controller that stops answering before its resources are started elsewhere; false only where no fencing device exists, such as the guide's local testbed. A production cluster without fencing can corrupt its data; see ../architecture/quorum.
-#   fence_ipmi_addresses  default : The management controllers (IPMI/BMC) of the controllers, one address per controller, space separated, in the inventory's order. Used only when stonith_enabled is true.
-#   fence_ipmi_user  default : The IPMI user that may power the controllers off and on. Used only when stonith_enabled is true.
-#   fence_ipmi_password  required, secret: That IPMI user's password. Used only when stonith_enabled is true.
+#   stonith_enabled  default true: true to fence (power off) a controller that stops answering before its resources are started elsewhere. Leave it true: the guide's own testbed fences for real too. false only for a throwaway cluster that holds nothing of value; a production cluster without fencing can run a resource twice and corrupt its data. See ../architecture/fencing.
+#   fence_agent  default fence_ipmilan: The fence agent that drives the controllers' power switches: fence_ipmilan for IPMI/BMC boards (the production default), or another agent from pcs stonith list (fence_redfish, fence_ilo, fence_idrac...). The guide's testbed uses fence_virsh, answered by the testbed's own power control.
+#   fence_addresses  default : The address of each controller's power switch (its IPMI/BMC board in production), one per controller, space separated, in the inventory's order. On the testbed every controller's switch is the testbed host, so the testbed's inventory lists its bridge address once per node.
+#   fence_user  default : The account on the power switches that may power the controllers off and on.
+#   fence_password  required, secret: That account's password; leave it empty when the agent logs in with a key instead (the testbed's fence_virsh does).
+#   fence_options  default lanplus=1: Further options of the fence agent, the same for every device, as space-separated name=value words: lanplus=1 (IPMI v2.0, which every current board speaks) in production; the port and login key of the testbed's fence device there.
 set -euo pipefail
 
 rb_from=1
@@ -47,10 +49,12 @@ RB_SSH_OPTS=${RB_SSH_OPTS:-}
 if [[ -z ${cluster_name+set} ]]; then cluster_name=openstack; fi
 : "${hacluster_password:?variable hacluster_password is required: set it in the environment}"
 if [[ -z ${stonith_enabled+set} ]]; then stonith_enabled=true; fi
-if [[ -z ${fence_ipmi_addresses+set} ]]; then fence_ipmi_addresses=''; fi
-if [[ -z ${fence_ipmi_user+set} ]]; then fence_ipmi_user=''; fi
-: "${fence_ipmi_password:?variable fence_ipmi_password is required: set it in the environment}"
-rb_variables=(cluster_name hacluster_password stonith_enabled fence_ipmi_addresses fence_ipmi_user fence_ipmi_password)
+if [[ -z ${fence_agent+set} ]]; then fence_agent=fence_ipmilan; fi
+if [[ -z ${fence_addresses+set} ]]; then fence_addresses=''; fi
+if [[ -z ${fence_user+set} ]]; then fence_user=''; fi
+: "${fence_password:?variable fence_password is required: set it in the environment}"
+if [[ -z ${fence_options+set} ]]; then fence_options=lanplus=1; fi
+rb_variables=(cluster_name hacluster_password stonith_enabled fence_agent fence_addresses fence_user fence_password fence_options)
 rb_registered=()
 
 rb_fail() {
@@ -212,10 +216,10 @@ rb_run_step() {
 rb_tmp=$(mktemp -d)
 trap 'rm -rf "$rb_tmp"' EXIT
 
-# basic-cluster/1: Make every controller's name resolve to its cluster address (docs/scenarios/basic-cluster.rst:78)
+# basic-cluster/1: Make every controller's name resolve to its cluster address (docs/scenarios/basic-cluster.rst:95)
 step_id=basic-cluster/1
 step_title='Make every controller'"'"'s name resolve to its cluster address'
-step_source=docs/scenarios/basic-cluster.rst:78
+step_source=docs/scenarios/basic-cluster.rst:95
 step_anchor=basic-cluster-1
 step_target=(all '' 0)
 step_guard='read -ra names <<< "$RB_NODES"; read -ra addrs <<< "$RB_ADDRS"; for i in "${!names[@]}"; do [ "$(getent hosts "${names[$i]}" | awk '"'"'{print $1; exit}'"'"')" = "${addrs[$i]}" ] || exit 1; done'
@@ -244,7 +248,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='if [ "$(hostname -s)" != "$RB_HOST" ]; then
@@ -267,10 +271,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 1)); then rb_run_step; fi
 
-# basic-cluster/2: Install Corosync, Pacemaker, pcs and the resource agents (docs/scenarios/basic-cluster.rst:126)
+# basic-cluster/2: Install Corosync, Pacemaker, pcs and the resource agents (docs/scenarios/basic-cluster.rst:143)
 step_id=basic-cluster/2
 step_title='Install Corosync, Pacemaker, pcs and the resource agents'
-step_source=docs/scenarios/basic-cluster.rst:126
+step_source=docs/scenarios/basic-cluster.rst:143
 step_anchor=basic-cluster-2
 step_target=(all '' 0)
 step_guard='[ "$(dpkg -s pacemaker corosync pcs resource-agents 2>/dev/null | grep -c '"'"'^Status: install ok installed'"'"')" -eq 4 ]'
@@ -280,7 +284,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='dpkg -s pacemaker corosync pcs resource-agents | grep -c '"'"'^Status: install ok installed'"'"''
@@ -291,10 +295,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 2)); then rb_run_step; fi
 
-# basic-cluster/3: Remove the placeholder cluster the packages started (docs/scenarios/basic-cluster.rst:141)
+# basic-cluster/3: Remove the placeholder cluster the packages started (docs/scenarios/basic-cluster.rst:158)
 step_id=basic-cluster/3
 step_title='Remove the placeholder cluster the packages started'
-step_source=docs/scenarios/basic-cluster.rst:141
+step_source=docs/scenarios/basic-cluster.rst:158
 step_anchor=basic-cluster-3
 step_target=(all '' 0)
 step_guard='[ ! -e /etc/corosync/corosync.conf ] || grep -Eq "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\$" /etc/corosync/corosync.conf'
@@ -303,7 +307,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='[ ! -e /etc/corosync/corosync.conf ] || grep -Eq "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\$" /etc/corosync/corosync.conf'
@@ -314,10 +318,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 3)); then rb_run_step; fi
 
-# basic-cluster/4: Set the hacluster password and start pcsd (docs/scenarios/basic-cluster.rst:155)
+# basic-cluster/4: Set the hacluster password and start pcsd (docs/scenarios/basic-cluster.rst:172)
 step_id=basic-cluster/4
 step_title='Set the hacluster password and start pcsd'
-step_source=docs/scenarios/basic-cluster.rst:155
+step_source=docs/scenarios/basic-cluster.rst:172
 step_anchor=basic-cluster-4
 step_target=(all '' 0)
 step_guard=''
@@ -327,7 +331,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=1
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='systemctl is-active --quiet pcsd && ss -Hltn '"'"'sport = :2224'"'"' | grep -q LISTEN'
@@ -338,10 +342,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 4)); then rb_run_step; fi
 
-# basic-cluster/5: Authenticate the controllers to each other (docs/scenarios/basic-cluster.rst:165)
+# basic-cluster/5: Authenticate the controllers to each other (docs/scenarios/basic-cluster.rst:182)
 step_id=basic-cluster/5
 step_title='Authenticate the controllers to each other'
-step_source=docs/scenarios/basic-cluster.rst:165
+step_source=docs/scenarios/basic-cluster.rst:182
 step_anchor=basic-cluster-5
 step_target=(first '' 1)
 step_guard=''
@@ -356,7 +360,7 @@ step_expect_exit=0
 step_run_once=1
 step_serial=
 step_sensitive=1
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='read -ra names <<< "$RB_NODES"
@@ -368,10 +372,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 5)); then rb_run_step; fi
 
-# basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:189)
+# basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:206)
 step_id=basic-cluster/6
 step_title='Create the cluster'
-step_source=docs/scenarios/basic-cluster.rst:189
+step_source=docs/scenarios/basic-cluster.rst:206
 step_anchor=basic-cluster-6
 step_target=(first '' 1)
 step_guard='grep -Eqs "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\$" /etc/corosync/corosync.conf'
@@ -386,7 +390,7 @@ step_expect_exit=0
 step_run_once=1
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='pcs cluster corosync | grep -E "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\$"'
@@ -397,10 +401,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 6)); then rb_run_step; fi
 
-# basic-cluster/7: Start the cluster on every controller and enable it at boot (docs/scenarios/basic-cluster.rst:206)
+# basic-cluster/7: Start the cluster on every controller and enable it at boot (docs/scenarios/basic-cluster.rst:223)
 step_id=basic-cluster/7
 step_title='Start the cluster on every controller and enable it at boot'
-step_source=docs/scenarios/basic-cluster.rst:206
+step_source=docs/scenarios/basic-cluster.rst:223
 step_anchor=basic-cluster-7
 step_target=(first '' 1)
 step_guard=''
@@ -410,7 +414,7 @@ step_expect_exit=0
 step_run_once=1
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='[ "$(crm_node -l | grep -c '"'"' member$'"'"')" -eq "$RB_NODE_COUNT" ] && corosync-quorumtool -s'
@@ -421,10 +425,10 @@ verify_delay=2
 verify_timeout=120
 if ((rb_from <= 7)); then rb_run_step; fi
 
-# basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:240)
+# basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:275)
 step_id=basic-cluster/8
 step_title='Install the fence agents'
-step_source=docs/scenarios/basic-cluster.rst:240
+step_source=docs/scenarios/basic-cluster.rst:275
 step_anchor=basic-cluster-8
 step_target=(all '' 0)
 step_guard='[ "$stonith_enabled" != true ] || dpkg -s fence-agents >/dev/null 2>&1'
@@ -433,10 +437,10 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
-verify_command='[ "$stonith_enabled" != true ] || command -v fence_ipmilan'
+verify_command='[ "$stonith_enabled" != true ] || command -v "$fence_agent"'
 verify_exit=0
 verify_match=''
 verify_retries=0
@@ -444,34 +448,44 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 8)); then rb_run_step; fi
 
-# basic-cluster/9: Create one IPMI fence device per controller (docs/scenarios/basic-cluster.rst:247)
+# basic-cluster/9: Create one fence device per controller (docs/scenarios/basic-cluster.rst:282)
 step_id=basic-cluster/9
-step_title='Create one IPMI fence device per controller'
-step_source=docs/scenarios/basic-cluster.rst:247
+step_title='Create one fence device per controller'
+step_source=docs/scenarios/basic-cluster.rst:282
 step_anchor=basic-cluster-9
 step_target=(first '' 1)
 step_guard='[ "$stonith_enabled" != true ]'
 step_script='read -ra names <<< "$RB_NODES"
-read -ra boards <<< "$fence_ipmi_addresses"
-if [ "${#boards[@]}" -ne "${#names[@]}" ]; then
-    echo "fence_ipmi_addresses lists ${#boards[@]} addresses for ${#names[@]} controllers" >&2
+read -ra switches <<< "$fence_addresses"
+read -ra options <<< "$fence_options"
+if [ "${#switches[@]}" -ne "${#names[@]}" ]; then
+    echo "fence_addresses lists ${#switches[@]} addresses for ${#names[@]} controllers" >&2
     exit 1
+fi
+for option in "${options[@]}"; do
+    if ! [[ $option =~ ^[a-z][a-z0-9_]*=[^=]+$ ]]; then
+        echo "fence_options: '"'"'$option'"'"' is not a name=value option of the agent" >&2
+        exit 1
+    fi
+done
+login=(username="$fence_user")
+if [ -n "$fence_password" ]; then
+    login+=(password="$fence_password")
 fi
 for i in "${!names[@]}"; do
     name=${names[$i]}
     if pcs stonith config "fence-$name" >/dev/null 2>&1; then
         continue
     fi
-    pcs stonith create "fence-$name" fence_ipmilan ip="${boards[$i]}" lanplus=1 \
-        username="$fence_ipmi_user" password="$fence_ipmi_password" \
-        pcmk_host_list="$name" op monitor interval=60s
+    pcs stonith create "fence-$name" "$fence_agent" ip="${switches[$i]}" \
+        "${login[@]}" "${options[@]}" pcmk_host_list="$name" op monitor interval=60s
     pcs constraint location "fence-$name" avoids "$name"
 done'
 step_expect_exit=0
 step_run_once=1
 step_serial=
 step_sensitive=1
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='[ "$stonith_enabled" != true ] || [ "$(pcs stonith status | grep -c Started)" -ge "$RB_NODE_COUNT" ]'
@@ -482,10 +496,10 @@ verify_delay=4
 verify_timeout=
 if ((rb_from <= 9)); then rb_run_step; fi
 
-# basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:279)
+# basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:330)
 step_id=basic-cluster/10
 step_title='Set the cluster properties'
-step_source=docs/scenarios/basic-cluster.rst:279
+step_source=docs/scenarios/basic-cluster.rst:330
 step_anchor=basic-cluster-10
 step_target=(first '' 1)
 step_guard=''
@@ -499,7 +513,7 @@ step_expect_exit=0
 step_run_once=1
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='[ "$(crm_attribute --type crm_config --name stonith-enabled --query --quiet)" = "$stonith_enabled" ]

@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -276,42 +278,42 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_install_mariadb_and_galera(c, inventory=None, vars_file=None):
+def step_01_install_mariadb_and_galera(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'galera/1: Install MariaDB and Galera (docs/scenarios/galera.md:96).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_take_mariadb_away_from_systemd(c, inventory=None, vars_file=None):
+def step_02_take_mariadb_away_from_systemd(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'galera/2: Take MariaDB away from systemd (docs/scenarios/galera.md:111).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
-def step_03_write_the_galera_configuration(c, inventory=None, vars_file=None):
+def step_03_write_the_galera_configuration(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'galera/3: Write the Galera configuration (docs/scenarios/galera.md:133).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
-def step_04_create_the_galera_cluster_resource(c, inventory=None, vars_file=None):
+def step_04_create_the_galera_cluster_resource(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'galera/4: Create the Galera cluster resource (docs/scenarios/galera.md:179).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=4)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
-def step_05_create_the_health_check_s_database_account(c, inventory=None, vars_file=None):
+def step_05_create_the_health_check_s_database_account(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     "galera/5: Create the health check's database account (docs/scenarios/galera.md:210)."
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=5)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
-def step_06_create_the_openstack_databases_and_accounts(c, inventory=None, vars_file=None):
+def step_06_create_the_openstack_databases_and_accounts(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:236).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=6)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)

@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -49,7 +51,7 @@ RUNBOOK = Runbook(
                                    'lb.'}],
      'local_variables': [],
      'steps': [{'title': 'Allow services to bind to the virtual IP before it arrives',
-                'source': 'docs/scenarios/keepalived.rst:66',
+                'source': 'docs/scenarios/keepalived.rst:69',
                 'target': 'all',
                 'guard': None,
                 'script': "printf 'net.ipv4.ip_nonlocal_bind = 1\\n' > "
@@ -69,7 +71,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Install HAProxy and keepalived',
-                'source': 'docs/scenarios/keepalived.rst:74',
+                'source': 'docs/scenarios/keepalived.rst:77',
                 'target': 'all',
                 'guard': '[ "$(dpkg -s haproxy keepalived 2>/dev/null | grep -c \'^Status: '
                          'install ok installed\')" -eq 2 ]',
@@ -91,7 +93,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Write the HAProxy configuration and keep HAProxy running',
-                'source': 'docs/scenarios/keepalived.rst:87',
+                'source': 'docs/scenarios/keepalived.rst:90',
                 'target': 'all',
                 'guard': None,
                 'script': 'read -ra names <<< "$RB_NODES"\n'
@@ -166,7 +168,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Configure keepalived on every controller',
-                'source': 'docs/scenarios/keepalived.rst:160',
+                'source': 'docs/scenarios/keepalived.rst:163',
                 'target': 'all',
                 'guard': None,
                 'script': 'read -ra names <<< "$RB_NODES"\n'
@@ -252,33 +254,33 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None):
+def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('keepalived/1: Allow services to bind to the virtual IP before it arrives '
-     '(docs/scenarios/keepalived.rst:66).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+     '(docs/scenarios/keepalived.rst:69).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_install_haproxy_and_keepalived(c, inventory=None, vars_file=None):
-    'keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:74).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+def step_02_install_haproxy_and_keepalived(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:77).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
-def step_03_write_the_haproxy_configuration_and_keep_haproxy_running(c, inventory=None, vars_file=None):
+def step_03_write_the_haproxy_configuration_and_keep_haproxy_running(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('keepalived/3: Write the HAProxy configuration and keep HAProxy running '
-     '(docs/scenarios/keepalived.rst:87).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
+     '(docs/scenarios/keepalived.rst:90).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
-def step_04_configure_keepalived_on_every_controller(c, inventory=None, vars_file=None):
+def step_04_configure_keepalived_on_every_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('keepalived/4: Configure keepalived on every controller '
-     '(docs/scenarios/keepalived.rst:160).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=4)
+     '(docs/scenarios/keepalived.rst:163).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

@@ -208,10 +208,10 @@ rb_run_step() {
 rb_tmp=$(mktemp -d)
 trap 'rm -rf "$rb_tmp"' EXIT
 
-# keepalived/1: Allow services to bind to the virtual IP before it arrives (docs/scenarios/keepalived.rst:66)
+# keepalived/1: Allow services to bind to the virtual IP before it arrives (docs/scenarios/keepalived.rst:69)
 step_id=keepalived/1
 step_title='Allow services to bind to the virtual IP before it arrives'
-step_source=docs/scenarios/keepalived.rst:66
+step_source=docs/scenarios/keepalived.rst:69
 step_anchor=keepalived-1
 step_target=(all '' 0)
 step_guard=''
@@ -221,7 +221,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='sysctl -n net.ipv4.ip_nonlocal_bind'
@@ -232,10 +232,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 1)); then rb_run_step; fi
 
-# keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:74)
+# keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:77)
 step_id=keepalived/2
 step_title='Install HAProxy and keepalived'
-step_source=docs/scenarios/keepalived.rst:74
+step_source=docs/scenarios/keepalived.rst:77
 step_anchor=keepalived-2
 step_target=(all '' 0)
 step_guard='[ "$(dpkg -s haproxy keepalived 2>/dev/null | grep -c '"'"'^Status: install ok installed'"'"')" -eq 2 ]'
@@ -245,7 +245,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='dpkg -s haproxy keepalived | grep -c '"'"'^Status: install ok installed'"'"''
@@ -256,10 +256,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 2)); then rb_run_step; fi
 
-# keepalived/3: Write the HAProxy configuration and keep HAProxy running (docs/scenarios/keepalived.rst:87)
+# keepalived/3: Write the HAProxy configuration and keep HAProxy running (docs/scenarios/keepalived.rst:90)
 step_id=keepalived/3
 step_title='Write the HAProxy configuration and keep HAProxy running'
-step_source=docs/scenarios/keepalived.rst:87
+step_source=docs/scenarios/keepalived.rst:90
 step_anchor=keepalived-3
 step_target=(all '' 0)
 step_guard=''
@@ -318,7 +318,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='systemctl is-active haproxy'
@@ -329,10 +329,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 3)); then rb_run_step; fi
 
-# keepalived/4: Configure keepalived on every controller (docs/scenarios/keepalived.rst:160)
+# keepalived/4: Configure keepalived on every controller (docs/scenarios/keepalived.rst:163)
 step_id=keepalived/4
 step_title='Configure keepalived on every controller'
-step_source=docs/scenarios/keepalived.rst:160
+step_source=docs/scenarios/keepalived.rst:163
 step_anchor=keepalived-4
 step_target=(all '' 0)
 step_guard=''
@@ -402,7 +402,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='systemctl is-active --quiet keepalived && timeout 3 bash -c "exec 3<>/dev/tcp/${vip}/5000"'

@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -54,7 +56,7 @@ RUNBOOK = Runbook(
                                    'VIP.'}],
      'local_variables': [],
      'steps': [{'title': 'Allow services to bind to the virtual IP before it arrives',
-                'source': 'docs/scenarios/lb.md:68',
+                'source': 'docs/scenarios/lb.md:69',
                 'target': 'all',
                 'guard': None,
                 'script': "printf 'net.ipv4.ip_nonlocal_bind = 1\\n' > "
@@ -74,7 +76,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Install HAProxy',
-                'source': 'docs/scenarios/lb.md:76',
+                'source': 'docs/scenarios/lb.md:77',
                 'target': 'all',
                 'guard': "dpkg -s haproxy 2>/dev/null | grep -q '^Status: install ok "
                          "installed'",
@@ -94,7 +96,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Install the Galera health check on every controller',
-                'source': 'docs/scenarios/lb.md:100',
+                'source': 'docs/scenarios/lb.md:101',
                 'target': 'all',
                 'guard': None,
                 'script': 'id galeracheck >/dev/null 2>&1 ||\n'
@@ -166,7 +168,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Write the HAProxy configuration',
-                'source': 'docs/scenarios/lb.md:178',
+                'source': 'docs/scenarios/lb.md:179',
                 'target': 'all',
                 'guard': None,
                 'script': 'read -ra names <<< "$RB_NODES"\n'
@@ -262,7 +264,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Let Pacemaker, not systemd, start HAProxy',
-                'source': 'docs/scenarios/lb.md:267',
+                'source': 'docs/scenarios/lb.md:268',
                 'target': 'all',
                 'guard': None,
                 'script': 'systemctl disable haproxy',
@@ -280,7 +282,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Run HAProxy as a cloned cluster resource',
-                'source': 'docs/scenarios/lb.md:274',
+                'source': 'docs/scenarios/lb.md:275',
                 'target': 'first',
                 'guard': 'pcs resource config haproxy-clone >/dev/null 2>&1',
                 'script': 'pcs resource create haproxy systemd:haproxy op monitor interval=10s '
@@ -300,7 +302,7 @@ RUNBOOK = Runbook(
                 'copy': [],
                 'copy_from': None},
                {'title': 'Create the virtual IP, tied to a running HAProxy',
-                'source': 'docs/scenarios/lb.md:295',
+                'source': 'docs/scenarios/lb.md:296',
                 'target': 'first',
                 'guard': "crm_resource --resource vip --locate 2>/dev/null | grep -q 'running "
                          "on' && cibadmin --query --xpath "
@@ -342,49 +344,49 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None):
+def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('lb/1: Allow services to bind to the virtual IP before it arrives '
-     '(docs/scenarios/lb.md:68).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+     '(docs/scenarios/lb.md:69).')
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_install_haproxy(c, inventory=None, vars_file=None):
-    'lb/2: Install HAProxy (docs/scenarios/lb.md:76).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+def step_02_install_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'lb/2: Install HAProxy (docs/scenarios/lb.md:77).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
-def step_03_install_the_galera_health_check_on_every_controller(c, inventory=None, vars_file=None):
-    'lb/3: Install the Galera health check on every controller (docs/scenarios/lb.md:100).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
+def step_03_install_the_galera_health_check_on_every_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'lb/3: Install the Galera health check on every controller (docs/scenarios/lb.md:101).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
-def step_04_write_the_haproxy_configuration(c, inventory=None, vars_file=None):
-    'lb/4: Write the HAProxy configuration (docs/scenarios/lb.md:178).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=4)
+def step_04_write_the_haproxy_configuration(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'lb/4: Write the HAProxy configuration (docs/scenarios/lb.md:179).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
-def step_05_let_pacemaker_not_systemd_start_haproxy(c, inventory=None, vars_file=None):
-    'lb/5: Let Pacemaker, not systemd, start HAProxy (docs/scenarios/lb.md:267).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=5)
+def step_05_let_pacemaker_not_systemd_start_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'lb/5: Let Pacemaker, not systemd, start HAProxy (docs/scenarios/lb.md:268).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
-def step_06_run_haproxy_as_a_cloned_cluster_resource(c, inventory=None, vars_file=None):
-    'lb/6: Run HAProxy as a cloned cluster resource (docs/scenarios/lb.md:274).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=6)
+def step_06_run_haproxy_as_a_cloned_cluster_resource(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'lb/6: Run HAProxy as a cloned cluster resource (docs/scenarios/lb.md:275).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
 @task(post=[RUNBOOK.finish])
-def step_07_create_the_virtual_ip_tied_to_a_running_haproxy(c, inventory=None, vars_file=None):
-    'lb/7: Create the virtual IP, tied to a running HAProxy (docs/scenarios/lb.md:295).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=7)
+def step_07_create_the_virtual_ip_tied_to_a_running_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
+    'lb/7: Create the virtual IP, tied to a running HAProxy (docs/scenarios/lb.md:296).'
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)

@@ -208,10 +208,10 @@ rb_run_step() {
 rb_tmp=$(mktemp -d)
 trap 'rm -rf "$rb_tmp"' EXIT
 
-# lb/1: Allow services to bind to the virtual IP before it arrives (docs/scenarios/lb.md:68)
+# lb/1: Allow services to bind to the virtual IP before it arrives (docs/scenarios/lb.md:69)
 step_id=lb/1
 step_title='Allow services to bind to the virtual IP before it arrives'
-step_source=docs/scenarios/lb.md:68
+step_source=docs/scenarios/lb.md:69
 step_anchor=lb-1
 step_target=(all '' 0)
 step_guard=''
@@ -221,7 +221,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='sysctl -n net.ipv4.ip_nonlocal_bind'
@@ -232,10 +232,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 1)); then rb_run_step; fi
 
-# lb/2: Install HAProxy (docs/scenarios/lb.md:76)
+# lb/2: Install HAProxy (docs/scenarios/lb.md:77)
 step_id=lb/2
 step_title='Install HAProxy'
-step_source=docs/scenarios/lb.md:76
+step_source=docs/scenarios/lb.md:77
 step_anchor=lb-2
 step_target=(all '' 0)
 step_guard='dpkg -s haproxy 2>/dev/null | grep -q '"'"'^Status: install ok installed'"'"''
@@ -245,7 +245,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='haproxy -v'
@@ -256,10 +256,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 2)); then rb_run_step; fi
 
-# lb/3: Install the Galera health check on every controller (docs/scenarios/lb.md:100)
+# lb/3: Install the Galera health check on every controller (docs/scenarios/lb.md:101)
 step_id=lb/3
 step_title='Install the Galera health check on every controller'
-step_source=docs/scenarios/lb.md:100
+step_source=docs/scenarios/lb.md:101
 step_anchor=lb-3
 step_target=(all '' 0)
 step_guard=''
@@ -311,7 +311,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='exec 3<>"/dev/tcp/${RB_ADDRESS}/${galera_check_port}"
@@ -324,10 +324,10 @@ verify_delay=1
 verify_timeout=
 if ((rb_from <= 3)); then rb_run_step; fi
 
-# lb/4: Write the HAProxy configuration (docs/scenarios/lb.md:178)
+# lb/4: Write the HAProxy configuration (docs/scenarios/lb.md:179)
 step_id=lb/4
 step_title='Write the HAProxy configuration'
-step_source=docs/scenarios/lb.md:178
+step_source=docs/scenarios/lb.md:179
 step_anchor=lb-4
 step_target=(all '' 0)
 step_guard=''
@@ -407,7 +407,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='haproxy -c -f /etc/haproxy/haproxy.cfg'
@@ -418,10 +418,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 4)); then rb_run_step; fi
 
-# lb/5: Let Pacemaker, not systemd, start HAProxy (docs/scenarios/lb.md:267)
+# lb/5: Let Pacemaker, not systemd, start HAProxy (docs/scenarios/lb.md:268)
 step_id=lb/5
 step_title='Let Pacemaker, not systemd, start HAProxy'
-step_source=docs/scenarios/lb.md:267
+step_source=docs/scenarios/lb.md:268
 step_anchor=lb-5
 step_target=(all '' 0)
 step_guard=''
@@ -430,7 +430,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='systemctl is-enabled haproxy || true'
@@ -441,10 +441,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 5)); then rb_run_step; fi
 
-# lb/6: Run HAProxy as a cloned cluster resource (docs/scenarios/lb.md:274)
+# lb/6: Run HAProxy as a cloned cluster resource (docs/scenarios/lb.md:275)
 step_id=lb/6
 step_title='Run HAProxy as a cloned cluster resource'
-step_source=docs/scenarios/lb.md:274
+step_source=docs/scenarios/lb.md:275
 step_anchor=lb-6
 step_target=(first '' 1)
 step_guard='pcs resource config haproxy-clone >/dev/null 2>&1'
@@ -453,7 +453,7 @@ step_expect_exit=0
 step_run_once=1
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='[ "$(crm_resource --resource haproxy-clone --locate | grep -c '"'"'running on'"'"')" -eq "$RB_NODE_COUNT" ]'
@@ -464,10 +464,10 @@ verify_delay=3
 verify_timeout=120
 if ((rb_from <= 6)); then rb_run_step; fi
 
-# lb/7: Create the virtual IP, tied to a running HAProxy (docs/scenarios/lb.md:295)
+# lb/7: Create the virtual IP, tied to a running HAProxy (docs/scenarios/lb.md:296)
 step_id=lb/7
 step_title='Create the virtual IP, tied to a running HAProxy'
-step_source=docs/scenarios/lb.md:295
+step_source=docs/scenarios/lb.md:296
 step_anchor=lb-7
 step_target=(first '' 1)
 step_guard='crm_resource --resource vip --locate 2>/dev/null | grep -q '"'"'running on'"'"' && cibadmin --query --xpath "//rsc_colocation[@id='"'"'vip-with-haproxy'"'"']" >/dev/null 2>&1 && cibadmin --query --xpath "//rsc_order[@id='"'"'haproxy-before-vip'"'"']" >/dev/null 2>&1'
@@ -486,7 +486,7 @@ step_expect_exit=0
 step_run_once=1
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='crm_resource --resource vip --locate | grep -q '"'"'running on'"'"'

@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -108,19 +110,19 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_install_memcached(c, inventory=None, vars_file=None):
+def step_01_install_memcached(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'memcached/1: Install memcached (docs/scenarios/memcached.md:44).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_configure_memcached_on_the_controller_s_address(c, inventory=None, vars_file=None):
+def step_02_configure_memcached_on_the_controller_s_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ("memcached/2: Configure memcached on the controller's address "
      '(docs/scenarios/memcached.md:59).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)

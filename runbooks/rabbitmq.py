@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -258,45 +260,45 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None):
+def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ("rabbitmq/1: Make every controller's name resolve to its cluster address "
      '(docs/scenarios/rabbitmq.rst:61).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_install_rabbitmq(c, inventory=None, vars_file=None):
+def step_02_install_rabbitmq(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'rabbitmq/2: Install RabbitMQ (docs/scenarios/rabbitmq.rst:103).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
-def step_03_give_every_broker_the_shared_cookie_and_the_cluster_settings(c, inventory=None, vars_file=None):
+def step_03_give_every_broker_the_shared_cookie_and_the_cluster_settings(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ('rabbitmq/3: Give every broker the shared cookie and the cluster settings '
      '(docs/scenarios/rabbitmq.rst:123).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
-def step_04_join_every_broker_to_the_first_controller_s_broker(c, inventory=None, vars_file=None):
+def step_04_join_every_broker_to_the_first_controller_s_broker(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     ("rabbitmq/4: Join every broker to the first controller's broker "
      '(docs/scenarios/rabbitmq.rst:164).')
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=4)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
-def step_05_create_the_openstack_account(c, inventory=None, vars_file=None):
+def step_05_create_the_openstack_account(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'rabbitmq/5: Create the OpenStack account (docs/scenarios/rabbitmq.rst:187).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=5)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
-def step_06_set_the_policy_for_the_openstack_queues(c, inventory=None, vars_file=None):
+def step_06_set_the_policy_for_the_openstack_queues(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'rabbitmq/6: Set the policy for the OpenStack queues (docs/scenarios/rabbitmq.rst:220).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=6)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from runbook.check.guide import ansible_syntax, check_guide
-from runbook.check.problems import CheckKind, CheckProblem
 from runbook.cli.main import main
+from runbook.model import Problem, ProblemCode
 from runbook.parsing.shell_names import shell_names
 from runbook.plan.inventory import parse_host_list
 
@@ -34,7 +34,7 @@ def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def check(tmp_path: Path, body: str, *, ansible: bool = False, **files: str) -> list[CheckProblem]:
+def check(tmp_path: Path, body: str, *, ansible: bool = False, **files: str) -> list[Problem]:
     """The check over a one-page guide whose page is HEADER + ``body`` (line 1 is 'Title')."""
     docs = Path("docs")
     docs.mkdir()
@@ -44,8 +44,8 @@ def check(tmp_path: Path, body: str, *, ansible: bool = False, **files: str) -> 
     return check_guide(docs, inventory=INVENTORY, root=tmp_path, ansible=ansible)
 
 
-def kinds(problems: list[CheckProblem]) -> list[tuple[str, CheckKind]]:
-    return [(str(p.location), p.kind) for p in problems]
+def kinds(problems: list[Problem]) -> list[tuple[str, ProblemCode]]:
+    return [(str(p.location), p.code) for p in problems]
 
 
 def test_a_clean_scenario_gives_no_warning(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_undefined_variable_is_reported_at_its_step(tmp_path: Path) -> None:
            echo "$local_name $undeclared ${also_missing} ${optional:-x}" '$quoted'
         """,
     )
-    assert kinds(problems) == [("docs/page.rst:7", CheckKind.UNDEFINED_VARIABLE)] * 2
+    assert kinds(problems) == [("docs/page.rst:7", ProblemCode.UNDEFINED_VARIABLE)] * 2
     assert "$also_missing" in problems[0].message
     assert "$undeclared" in problems[1].message
 
@@ -102,7 +102,7 @@ def test_registered_value_counts_as_defined_only_after_its_step(tmp_path: Path) 
            echo "$uuid"
         """,
     )
-    assert kinds(problems) == [("docs/page.rst:7", CheckKind.UNDEFINED_VARIABLE)]
+    assert kinds(problems) == [("docs/page.rst:7", ProblemCode.UNDEFINED_VARIABLE)]
 
 
 def test_unused_variable_is_reported_at_its_declaration(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_unused_variable_is_reported_at_its_declaration(tmp_path: Path) -> None:
            true
         """,
     )
-    assert kinds(problems) == [("docs/page.rst:7", CheckKind.UNUSED_VARIABLE)]
+    assert kinds(problems) == [("docs/page.rst:7", ProblemCode.UNUSED_VARIABLE)]
 
 
 def test_unknown_requires_is_reported_at_the_scenario(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_unknown_requires_is_reported_at_the_scenario(tmp_path: Path) -> None:
            true
         """,
     )
-    assert ("docs/page.rst:7", CheckKind.UNKNOWN_REQUIRES) in kinds(problems)
+    assert ("docs/page.rst:7", ProblemCode.REQUIRES) in kinds(problems)
 
 
 def test_dependency_cycle_is_reported(tmp_path: Path) -> None:
@@ -167,9 +167,12 @@ def test_dependency_cycle_is_reported(tmp_path: Path) -> None:
            true
         """,
     )
-    cycles = [p for p in problems if p.kind is CheckKind.DEPENDENCY_CYCLE]
+    cycles = [p for p in problems if p.code is ProblemCode.REQUIRES]
     assert [str(p.location) for p in cycles] == ["docs/second.rst:4"]
-    assert "ping -> pong -> ping" in cycles[0].message
+    assert cycles[0].message == (
+        "scenarios require each other in a cycle: ping (docs/second.rst:4) -> "
+        "pong (docs/second.rst:12) -> ping; remove one of these requirements"
+    )
 
 
 def test_step_without_verification_is_reported_unless_a_reason_is_given(tmp_path: Path) -> None:
@@ -186,7 +189,7 @@ def test_step_without_verification_is_reported_unless_a_reason_is_given(tmp_path
            true
         """,
     )
-    assert kinds(problems) == [("docs/page.rst:7", CheckKind.NO_VERIFY)]
+    assert kinds(problems) == [("docs/page.rst:7", ProblemCode.NO_VERIFY)]
 
 
 def test_bash_syntax_error_is_reported_for_script_guard_and_verification(tmp_path: Path) -> None:
@@ -210,13 +213,17 @@ def test_bash_syntax_error_is_reported_for_script_guard_and_verification(tmp_pat
            true
         """,
     )
-    found = [(str(p.location), p.kind) for p in problems if p.kind is CheckKind.BASH_SYNTAX]
-    assert found == [
-        ("docs/page.rst:12", CheckKind.BASH_SYNTAX),
-        ("docs/page.rst:17", CheckKind.BASH_SYNTAX),
-        ("docs/page.rst:17", CheckKind.BASH_SYNTAX),
+    found = [(str(p.location), p.code) for p in problems if p.code is ProblemCode.BASH_SYNTAX]
+    # Each at its own line: the script's, the :unless: option's, the :verify: option's;
+    # the missing fi, which bash finds past the last line, at the script's last line.
+    assert sorted(found) == [
+        ("docs/page.rst:15", ProblemCode.BASH_SYNTAX),
+        ("docs/page.rst:18", ProblemCode.BASH_SYNTAX),
+        ("docs/page.rst:19", ProblemCode.BASH_SYNTAX),
     ]
-    assert "the script: line" in problems[0].message or "script" in problems[0].message
+    assert any("/2: the script: " in p.message for p in problems)
+    # One mistake, one report: shellcheck says nothing more about the broken texts.
+    assert not [p for p in problems if p.code is ProblemCode.SHELLCHECK]
 
 
 def test_shellcheck_finding_is_reported_and_silenced_per_step(tmp_path: Path) -> None:
@@ -235,8 +242,9 @@ def test_shellcheck_finding_is_reported_and_silenced_per_step(tmp_path: Path) ->
            for f in $(ls /etc); do echo "$f"; done
         """,
     )
-    assert kinds(problems) == [("docs/page.rst:7", CheckKind.SHELLCHECK)]
-    assert "SC2045" in problems[0].message and "line 1" in problems[0].message
+    # At the script's own line (10), not the step directive's (7), with the checker's code.
+    assert kinds(problems) == [("docs/page.rst:10", ProblemCode.SHELLCHECK)]
+    assert "SC2045" in problems[0].message and "shellcheck.net/wiki/SC2045" in problems[0].message
 
 
 def test_plan_problem_against_the_example_inventory_is_reported(tmp_path: Path) -> None:
@@ -252,7 +260,7 @@ def test_plan_problem_against_the_example_inventory_is_reported(tmp_path: Path) 
            echo "$needed"
         """,
     )
-    plan = [p for p in problems if p.kind is CheckKind.PLAN]
+    plan = [p for p in problems if p.code is ProblemCode.PLAN]
     assert [str(p.location) for p in plan] == ["docs/page.rst:9"]
     assert "node:3" in plan[0].message
 
@@ -272,7 +280,7 @@ def test_required_variable_missing_from_the_examples_is_reported(tmp_path: Path)
            echo "$needed ${#password}"
         """,
     )
-    assert kinds(problems) == [("docs/page.rst:7", CheckKind.PLAN)]
+    assert kinds(problems) == [("docs/page.rst:7", ProblemCode.PLAN)]
 
 
 def test_guide_parse_problem_is_reported(tmp_path: Path) -> None:
@@ -285,7 +293,7 @@ def test_guide_parse_problem_is_reported(tmp_path: Path) -> None:
            true
         """,
     )
-    assert [p.kind for p in problems] == [CheckKind.GUIDE]
+    assert [p.code for p in problems] == [ProblemCode.OPTION]
     assert str(problems[0].location).startswith("docs/page.rst:")
 
 
@@ -314,3 +322,33 @@ def test_the_guide_passes_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """What `make check` runs: the guide against the example inventory and variables."""
     monkeypatch.chdir(REPO)
     assert main(["check"]) == 0, "runbook check warns about the guide: see `make check`"
+
+
+def test_a_mistake_on_the_third_line_of_a_script_is_reported_at_that_line(tmp_path: Path) -> None:
+    problems = check(
+        tmp_path,
+        """\
+        .. step:: Three lines
+           :verify: true
+
+           echo one
+           echo two
+           echo "$(( 1 + ))"
+        """,
+    )
+    found = [p for p in problems if p.code in (ProblemCode.BASH_SYNTAX, ProblemCode.SHELLCHECK)]
+    assert [str(p.location) for p in found] == ["docs/page.rst:12"]
+
+
+def test_a_myst_page_maps_lines_too(tmp_path: Path) -> None:
+    docs = Path("docs")
+    docs.mkdir()
+    (docs / "page.md").write_text(
+        "# Title\n\n:::{scenario} page\n:::\n\n:::{step} Loop\n:verify: true\n\n"
+        'echo start\nfor f in $(ls /etc); do echo "$f"; done\n:::\n',
+        encoding="utf-8",
+    )
+    problems = check_guide(docs, inventory=INVENTORY, root=tmp_path)
+    assert [(str(p.location), p.code) for p in problems] == [
+        ("docs/page.md:10", ProblemCode.SHELLCHECK)
+    ]

@@ -143,7 +143,7 @@ def test_ctrl_c_stops_the_run_records_it_and_exits_130(workdir, tmp_path) -> Non
         text=True,
         env=env,
     )
-    time.sleep(2)
+    _wait_for_descendant(process.pid, ["sleep", "60"])  # the step really runs
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 130, err
@@ -151,6 +151,29 @@ def test_ctrl_c_stops_the_run_records_it_and_exits_130(workdir, tmp_path) -> Non
     [journal] = (tmp_path / "state" / "journals").iterdir()
     statuses = [json.loads(line).get("status") for line in journal.read_text().splitlines()]
     assert statuses[-2:] == ["interrupted", "interrupted"]
+
+
+def _wait_for_descendant(root: int, argv: list[str], timeout: float = 60.0) -> None:
+    """Until a process below ``root`` runs ``argv``: a busy machine may take a while."""
+    wanted = ("\0".join(argv) + "\0").encode()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        parents = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    parents[int(entry.name)] = (int(stat[1]), (entry / "cmdline").read_bytes())
+                except (OSError, IndexError, ValueError):
+                    continue
+        for pid, (_parent, cmdline) in parents.items():
+            ancestor = pid
+            while ancestor in parents and ancestor != root:
+                ancestor = parents[ancestor][0]
+            if ancestor == root and cmdline == wanted:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"no {argv} started below {root} within {timeout} s")
 
 
 def run_guide(workdir: Path, *extra: str) -> int:
@@ -301,3 +324,87 @@ def test_a_resume_with_nothing_left_to_run_records_the_completion_a_killed_run_m
     assert "nothing to run" in capsys.readouterr().out
     assert read_journal(path).complete
     assert (workdir / "used").read_text().startswith("token-")
+
+
+def _diamond(tmp_path: Path) -> Path:
+    """top requires left and right, which both require base."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    pages = {"base": (), "left": ("base",), "right": ("base",), "top": ("left", "right")}
+    (docs / "index.rst").write_text(
+        "Guide\n=====\n\n.. toctree::\n\n" + "".join(f"   {name}\n" for name in pages)
+    )
+    for name, requires in pages.items():
+        option = f"   :requires: {', '.join(requires)}\n" if requires else ""
+        (docs / f"{name}.rst").write_text(
+            f"{name.title()}\n{'=' * len(name)}\n\n.. scenario:: {name}\n{option}\n"
+            ".. variable:: workdir\n\n   Where the steps write.\n\n"
+            f".. step:: Do {name}\n   :target: local\n\n"
+            f'   mkdir -p "$workdir" && echo {name} >> "$workdir/order"\n\n'
+            f'.. step:: Check {name}\n   :target: local\n\n   grep -qx {name} "$workdir/order"\n'
+        )
+    return docs
+
+
+def test_with_deps_and_junit_one_report_keeps_every_scenarios_cases(
+    tmp_path, workdir, capsys
+) -> None:
+    docs = _diamond(tmp_path)
+    report = tmp_path / "junit.xml"
+    inventory = str(DATA / "inventory.yml")
+    arguments = ["run", "top", "--docs", str(docs), "-i", inventory, "-e", f"workdir={workdir}"]
+    assert main([*arguments, "--with-deps", "--junit", str(report)]) == 0
+    assert (workdir / "order").read_text() == "base\nleft\nright\ntop\n"
+    suites = ET.parse(report).getroot().findall("testsuite")
+    assert [suite.get("name") for suite in suites] == ["base", "left", "right", "top"]
+    for suite in suites:
+        name = suite.get("name")
+        cases = [case.get("name") for case in suite.findall("testcase")]
+        assert cases == [f"{name}/1 Do {name} [localhost]", f"{name}/2 Check {name} [localhost]"]
+        assert (suite.get("tests"), suite.get("failures")) == ("2", "0")
+
+
+def test_with_deps_loads_and_plans_each_required_scenario_once(
+    tmp_path, workdir, monkeypatch
+) -> None:
+    """base is required twice (through left and right), and is still planned once."""
+    import runbook.docutils_.loader as loader
+    import runbook.plan.build as build
+
+    planned: list[str] = []
+    loaded: list[str] = []
+    real_build, real_load = build.build_plan, loader.load_scenario
+
+    def counting_build(scenario, *args, **kwargs):
+        planned.append(scenario.name)
+        return real_build(scenario, *args, **kwargs)
+
+    def counting_load(ref, *args, **kwargs):
+        loaded.append(ref)
+        return real_load(ref, *args, **kwargs)
+
+    monkeypatch.setattr(build, "build_plan", counting_build)
+    monkeypatch.setattr(loader, "load_scenario", counting_load)
+    docs = _diamond(tmp_path)
+    inventory = str(DATA / "inventory.yml")
+    arguments = ["run", "top", "--docs", str(docs), "-i", inventory, "-e", f"workdir={workdir}"]
+    assert main([*arguments, "--with-deps"]) == 0
+    assert sorted(planned) == ["base", "left", "right", "top"]
+    assert sorted(loaded) == ["base", "left", "right", "top"]
+
+
+def test_the_digest_runbook_plan_shows_is_the_one_the_journal_records(
+    tmp_path, workdir, capsys
+) -> None:
+    from runbook.execution.journal import read_journal
+
+    (workdir).mkdir(parents=True)
+    (workdir / "allowed").touch()
+    arguments = [str(DATA / "demo.rst"), "-i", str(DATA / "inventory.yml")]
+    arguments += ["-e", f"workdir={workdir}"]
+    assert main(["plan", *arguments, "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["digest"]
+    assert main(["run", *arguments]) == 0
+    [journal] = (tmp_path / "state" / "journals").iterdir()
+    [started] = read_journal(journal).runs
+    assert started.digest == shown and shown.startswith("sha256:")

@@ -229,14 +229,14 @@ def test_a_host_that_cannot_answer_leaves_the_run_done(run_local, monkeypatch) -
     """A transport error while asking records nothing and does not change the result."""
     calls = []
 
-    def broken(self, command, stdin=b"", timeout=None):
-        calls.append(stdin)
-        if b"os-release" in stdin:
+    def broken(self, script, timeout=None):
+        calls.append(script)
+        if b"os-release" in script:
             raise OSError("connection reset")
-        return original(self, command, stdin, timeout)
+        return original(self, script, timeout)
 
-    original = LocalTransport.run
-    monkeypatch.setattr(LocalTransport, "run", broken)
+    original = LocalTransport.run_script
+    monkeypatch.setattr(LocalTransport, "run_script", broken)
     recorded = run_local(local_plan(local_step(1, INSTALLS)))
     assert recorded.finished.status == "done"
     assert recorded.of(HostFacts) == []

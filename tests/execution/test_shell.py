@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runbook.execution.shell import BASH, check_environment, quote, script_text
+from runbook.execution.shell import check_environment, quote, script_text
 from runbook.execution.transport import LocalTransport
 from runbook.model import Secret
 
@@ -36,7 +36,7 @@ def bash() -> LocalTransport:
 
 
 def printed(bash: LocalTransport, value: str | Secret) -> bytes:
-    result = bash.run(BASH, script_text({"VALUE": value}, 'printf %s "$VALUE"'))
+    result = bash.run_script(script_text({"VALUE": value}, 'printf %s "$VALUE"'))
     assert result.exit_status == 0, result.err
     return result.stdout
 
@@ -75,33 +75,33 @@ def test_quote_always_gives_one_shell_word() -> None:
 
 
 def test_a_command_reading_stdin_cannot_swallow_the_rest_of_the_script(bash) -> None:
-    result = bash.run(BASH, script_text({}, "cat\necho after"))
+    result = bash.run_script(script_text({}, "cat\necho after"))
     assert result.exit_status == 0
     assert result.out == "after\n"
 
 
 def test_the_first_failing_command_ends_the_script(bash) -> None:
-    result = bash.run(BASH, script_text({}, "echo one\nfalse\necho two"))
+    result = bash.run_script(script_text({}, "echo one\nfalse\necho two"))
     assert (result.exit_status, result.out) == (1, "one\n")
 
 
 def test_a_reader_that_stops_early_does_not_fail_the_script(bash) -> None:
     """``producer | grep -q`` is the guide's everyday check; SIGPIPE must not fail it."""
     script = "seq 1 1000000 | grep -q '^1$'\necho reached"
-    result = bash.run(BASH, script_text({}, script))
+    result = bash.run_script(script_text({}, script))
     assert (result.exit_status, result.out) == (0, "reached\n")
 
 
 def test_a_pipeline_fails_the_script_when_its_last_command_fails(bash) -> None:
-    result = bash.run(BASH, script_text({}, "echo abc | grep -q xyz\necho not reached"))
+    result = bash.run_script(script_text({}, "echo abc | grep -q xyz\necho not reached"))
     assert (result.exit_status, result.out) == (1, "")
 
 
 def test_a_syntax_error_runs_nothing(bash) -> None:
-    result = bash.run(BASH, script_text({}, "echo ran\nif then"))
+    result = bash.run_script(script_text({}, "echo ran\nif then"))
     assert result.exit_status == 2
     assert result.out == ""
 
 
 def test_the_exit_status_of_the_script_is_kept(bash) -> None:
-    assert bash.run(BASH, script_text({}, "exit 7")).exit_status == 7
+    assert bash.run_script(script_text({}, "exit 7")).exit_status == 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from runbook.execution.shell import BASH, script_text
+from runbook.execution.shell import script_text
 from runbook.execution.transport import LocalTransport
 from runbook.execution.verify import run_verification
 from runbook.model import Verify
@@ -13,7 +13,7 @@ from runbook.model import Verify
 
 def attempt_of(command: str):
     transport = LocalTransport()
-    return lambda remaining: transport.run(BASH, script_text({}, command), remaining)
+    return lambda remaining: transport.run_script(script_text({}, command), remaining)
 
 
 def counter(tmp_path) -> str:
@@ -81,6 +81,9 @@ def test_a_hanging_try_is_cut_off_at_the_timeout() -> None:
     )
     assert not verdict.passed
     assert time.monotonic() - started < 3
+    assert verdict.last is not None and verdict.last.timed_out
+    assert verdict.reason == "timed out after 1s"
+    assert b"timed out" not in verdict.last.stderr
 
 
 def test_cancelling_stops_the_wait_between_tries() -> None:

@@ -27,9 +27,9 @@ def test_check_mode_reports_a_changed_and_a_stale_file(
     assert main(["export", "-o", str(out)]) == 0
     assert main(["export", "--check", "-o", str(out)]) == 0
     (out / "site.yml").write_text("edited by hand\n")
-    (out / "gone.yml").write_text("from a scenario that was removed\n")
+    (out / "notes.txt").write_text("a file of the user's\n")
     capsys.readouterr()
     assert main(["export", "--check", "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert f"{out}/site.yml: differs from what the guide generates" in err
-    assert f"{out}/gone.yml: not produced by the guide any more" in err
+    assert f"{out}/notes.txt: not written by runbook export" in err

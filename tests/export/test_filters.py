@@ -9,12 +9,20 @@ import subprocess
 import jinja2
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from runbook.errors import PlanError
+from runbook.errors import ExportError, PlanError
 from runbook.export.order import dependency_order
-from runbook.export.templates import jinja_str, py_literal, sh_word, yaml_value
+from runbook.export.templates import (
+    comment,
+    environment,
+    ident,
+    jinja_str,
+    py_literal,
+    sh_word,
+    yaml_value,
+)
 from runbook.model import Scenario
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
@@ -26,16 +34,34 @@ def test_python_literal_reads_back_as_the_same_text(text: str) -> None:
 
 
 @given(st.lists(TEXT, max_size=5))
+@example(["a\n"])
 def test_yaml_value_reads_back_as_the_same_data(values: list[str]) -> None:
     document = "key:" + (
         " " + yaml_value(values, 2) if not values else "\n  " + yaml_value(values, 2)
     )
-    assert yaml.safe_load(document) == {"key": values}
+    assert yaml.safe_load(document + "\n") == {"key": values}
 
 
 @given(TEXT)
+@example("\n")  # the trailing line break was lost: `|2+` then the template's own line break
+@example("a\n\n")
+@example("\n\na")  # an indentation indicator counts from the key, not from the dump
+@example(" a\nb")
+@example("a\n")
 def test_yaml_scalar_reads_back_as_the_same_text(text: str) -> None:
-    assert yaml.safe_load("key: " + yaml_value(text, 2)) == {"key": text}
+    # a template always ends the line of a field
+    assert yaml.safe_load("key: " + yaml_value(text, 2) + "\n") == {"key": text}
+    nested = "outer:\n  - key: " + yaml_value(text, 6) + "\n    other: 1\n\nnext: 2\n"
+    assert yaml.safe_load(nested) == {"outer": [{"key": text, "other": 1}], "next": 2}
+
+
+@given(TEXT)
+@example("\n")
+@example("line one\nline two")
+def test_yaml_value_without_indent_is_one_line_with_the_same_text(text: str) -> None:
+    line = yaml_value(text)
+    assert "\n" not in line
+    assert yaml.safe_load("- key: " + line + "\n  other: 1\n") == [{"key": text, "other": 1}]
 
 
 @given(TEXT)
@@ -66,3 +92,25 @@ def test_dependency_cycle_is_a_plan_error() -> None:
     scenarios = {s.name: s for s in [scenario("a", "b"), scenario("b", "c"), scenario("c", "a")]}
     with pytest.raises(PlanError, match="a -> b -> c -> a"):
         dependency_order(scenarios)
+
+
+def test_a_template_field_without_its_escaping_filter_fails_the_export() -> None:
+    template = environment().from_string("# {{ title }}\n")
+    with pytest.raises(ExportError, match="not escaped"):
+        template.render(title="a\nrm -rf ~")
+    assert environment().from_string("# {{ title | comment }}\n").render(title="a\nb") == "# a b\n"
+
+
+@pytest.mark.parametrize("name", ["a b", "x\ny", "{{ x }}", "$(id)", "", "-n"])
+def test_a_name_that_is_not_plain_stops_the_export(name: str) -> None:
+    with pytest.raises(ExportError, match="not a plain name"):
+        ident(name)
+
+
+@given(TEXT)
+@example("a\u2028b\x85c\u202ed\re")
+def test_a_comment_is_one_line_of_printable_text_in_every_language(text: str) -> None:
+    line = comment(text)
+    assert line.isprintable()
+    assert yaml.safe_load(f"# {line}\nkey: 1\n") == {"key": 1}
+    assert ast.literal_eval(f"# {line}\n1\n") == 1

@@ -51,6 +51,12 @@ def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProces
     )
 
 
+def fab(runbooks: Path, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """A task of the exported ``local-demo`` module with the test inventory, through ``fab``."""
+    command = [str(BIN / "fab"), "-r", str(runbooks), "-c", "local-demo", *args]
+    return run([*command, "--inventory", str(runbooks / "inventory.txt")], cwd, **env)
+
+
 def end_state(workdir: Path) -> dict[str, str]:
     return {path.name: path.read_text() for path in sorted(workdir.iterdir())}
 
@@ -89,18 +95,10 @@ def test_exported_bash_script_gives_the_same_end_state(runbooks: Path, tmp_path:
 
 def test_exported_fabric_module_gives_the_same_end_state(runbooks: Path, tmp_path: Path) -> None:
     workdir = tmp_path / "fab"
-    result = run(
-        [
-            str(BIN / "fab"),
-            "-r",
-            str(runbooks),
-            "-c",
-            "local-demo",
-            "deploy",
-            "--inventory",
-            str(runbooks / "inventory.txt"),
-        ],
+    result = fab(
+        runbooks,
         tmp_path,
+        "deploy",
         workdir=str(workdir),
         token=TOKEN,
     )
@@ -149,20 +147,36 @@ def test_failing_step_names_its_source_and_how_to_resume(runbooks: Path, tmp_pat
 
 def test_fabric_step_task_runs_one_step(runbooks: Path, tmp_path: Path) -> None:
     workdir = tmp_path / "one"
-    result = run(
-        [
-            str(BIN / "fab"),
-            "-r",
-            str(runbooks),
-            "-c",
-            "local-demo",
-            "step-01-prepare-the-work-directory",
-            "--inventory",
-            str(runbooks / "inventory.txt"),
-        ],
+    result = fab(
+        runbooks,
         tmp_path,
+        "step-01-prepare-the-work-directory",
         workdir=str(workdir),
         token=TOKEN,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert end_state(workdir) == {"prepared": EXPECTED["prepared"]}
+
+
+@pytest.mark.parametrize(
+    ("start", "status", "message"),
+    [
+        ("abc", 2, "deploy --start takes a step number (1, 2, ...), not 'abc'"),
+        ("0", 2, "deploy --start takes a step number (1, 2, ...), not '0'"),
+        ("9", 1, "local-demo: no step 9: the scenario has 4 steps"),
+    ],
+)
+def test_fabric_start_that_names_no_step_is_one_line(
+    runbooks: Path, tmp_path: Path, start: str, status: int, message: str
+) -> None:
+    result = fab(
+        runbooks,
+        tmp_path,
+        "deploy",
+        "--start",
+        start,
+        workdir=str(tmp_path / "w"),
+        token=TOKEN,
+    )
+    assert (result.returncode, result.stderr.strip()) == (status, message)
+    assert not (tmp_path / "w").exists()

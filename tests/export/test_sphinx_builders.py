@@ -11,6 +11,7 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 
 from runbook.docutils_.loader import load_guide
+from runbook.export.outdir import MANIFEST, expected_manifest
 from runbook.export.writer import generate
 
 pytest_plugins = ("sphinx.testing.fixtures",)
@@ -33,7 +34,9 @@ def test_runbook_builder_writes_the_exports_the_command_writes(
     app.build()
     assert app.statuscode == 0
     written = {p.name: p.read_text() for p in Path(app.outdir).iterdir() if p.is_file()}
-    assert written == generate(load_guide(source).scenarios, source)
+    files = generate(load_guide(source).scenarios, source)
+    assert written.pop(MANIFEST) == expected_manifest(files)
+    assert written == files
     assert {"demo.py", "demo.sh", "demo.yml", "demo.json", "legacy-demo.yml"} <= set(written)
 
 

@@ -9,8 +9,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from runbook.docutils_.messages import Problem
-from runbook.model import SourceLocation, Target
+from runbook.model import Problem, SourceLocation, Target
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "parsing"
 
@@ -19,8 +18,8 @@ UPDATE = os.environ.get("RUNBOOK_UPDATE_GOLDEN") == "1"
 
 
 def problem_lines(problems: list[Problem]) -> list[str]:
-    """Problems as the command prints them, with their kind: ``path:line: message [kind]``."""
-    return [f"{problem} [{problem.kind.value}]" for problem in problems]
+    """Problems with their code, short: ``path:line: message [code]``."""
+    return [f"{problem.location}: {problem.message} [{problem.code.value}]" for problem in problems]
 
 
 def to_data(value: Any) -> Any:

@@ -354,4 +354,4 @@ def test_steps_after_a_legacy_scenario_belong_to_none(parse, tmp_path) -> None:
     text = ".. legacy-scenario:: x.scenario\n\n.. step:: Extra\n\n   true\n"
     (scenario,), problems = parse(text, path=str(tmp_path / "doc.rst"))
     assert len(scenario.steps) == 1
-    assert [problem.kind.value for problem in problems] == ["orphan-step"]
+    assert [problem.code.value for problem in problems] == ["orphan-step"]

@@ -67,8 +67,9 @@ def test_problems_are_printed_like_a_compiler_and_fail(
     out, err = capsys.readouterr()
     assert out.splitlines()[1].split()[:2] == ["a", "0"]
     assert err.splitlines() == [
-        f"{tmp_path}/a.rst:4: step option :target: unknown target 'nodes:2'; expected all, "
-        "first, node:N, local, host:NAME, role:NAME, or all@ROLE/first@ROLE/node:N@ROLE"
+        f"{tmp_path}/a.rst:4: error: step option :target: unknown target 'nodes:2'; expected "
+        "all, first, node:N, local, host:NAME, role:NAME, or all@ROLE/first@ROLE/node:N@ROLE "
+        "[runbook.target]"
     ]
 
 
@@ -81,6 +82,7 @@ def test_problems_are_in_the_json_too(capsys: pytest.CaptureFixture[str], tmp_pa
             "path": f"{tmp_path}/a.md",
             "line": 1,
             "kind": "orphan-verify",
+            "severity": "error",
             "message": "verify directive without a step before it; it verifies the step just above",
         }
     ]

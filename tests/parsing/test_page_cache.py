@@ -25,11 +25,11 @@ REPO = Path(__file__).resolve().parents[2]
 #: What a warm ``runbook plan`` must not import (start-up time; the architecture's rule).
 HEAVY = ("docutils", "myst_parser", "markdown_it", "sphinx", "jinja2", "paramiko", "fabric")
 
+#: No ``:requires:``: planning it reads its one page (a requirement's page is read too).
 GALERA_MD = """\
 # Galera
 
 :::{scenario} galera
-:requires: base
 :::
 
 :::{variable} galera_cluster
@@ -179,8 +179,8 @@ def test_problems_are_replayed_from_the_cache_with_their_places(
     assert len(parses) == 3, "nothing parsed again"
     assert warm == cold
     assert [str(problem) for problem in warm.problems] == [
-        f"{docs}/lost.md:3: step outside any scenario; put a scenario directive before it "
-        "in this document"
+        f"{docs}/lost.md:3: error: step outside any scenario; put a scenario directive "
+        "before it in this document [runbook.orphan-step]"
     ]
 
 
@@ -190,8 +190,20 @@ def test_list_reports_the_same_problems_cold_and_warm(
     (project / "docs" / "bad.rst").write_text(".. scenario:: bad\n   :nodes: many\n", "utf-8")
     cold = command("list", cwd=project)
     warm = command("list", cwd=project)
-    assert cold.returncode == 1 and "bad.rst:2: scenario option :nodes:" in cold.stderr
+    assert cold.returncode == 1 and "bad.rst:2: error: scenario option :nodes:" in cold.stderr
     assert (warm.returncode, warm.stdout, warm.stderr) == (1, cold.stdout, cold.stderr)
+
+
+def test_a_warm_plan_reads_its_requirements_from_the_cache_too(
+    cache_dir: Path, project: Path, parses: list[str]
+) -> None:
+    docs = project / "docs"
+    page = docs / "scenarios" / "galera.md"
+    page.write_text(GALERA_MD.replace(":::\n", ":requires: base\n:::\n", 1), encoding="utf-8")
+    load_scenario("galera", docs, cache=True)
+    assert sorted(parses) == sorted([str(page), str(docs / "base.rst")])
+    load_scenario("galera", docs, cache=True)
+    assert len(parses) == 2, "nothing parsed again"
 
 
 def test_an_edited_page_is_parsed_again_even_with_its_size_and_mtime_kept(

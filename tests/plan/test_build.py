@@ -34,7 +34,7 @@ def test_with_an_inventory_a_missing_required_variable_is_refused() -> None:
         build_plan(make_scenario(variables=(variable("password", line=4),)), INVENTORY)
     assert str(caught.value) == (
         "docs/sample.rst:4: required variable password has no value; set it in a variables "
-        "file, the inventory, or with -e password=VALUE"
+        "file, the inventory, or with -e password=VALUE [runbook.plan]"
     )
 
 
@@ -86,7 +86,8 @@ def test_an_unreadable_variables_file_is_not_followed_by_missing_values(write) -
         build_plan(make_scenario(variables=(variable("x"),)), INVENTORY, [bad])
     assert (
         str(caught.value)
-        == f"{bad}:2: not valid YAML: expected the node content, but found '<stream end>'"
+        == f"{bad}:2: not valid YAML: expected the node content, but found '<stream end>' "
+        "[runbook.plan]"
     )
 
 

@@ -98,7 +98,7 @@ def test_too_few_hosts_for_the_scenario_is_refused() -> None:
         build_plan(make_scenario("all", hosts_role="db", min_nodes=3), INVENTORY)
     assert str(caught.value) == (
         "docs/sample.rst:1: scenario 'sample' needs at least 3 nodes, "
-        "inventory group 'db' has 2 (node2, node3)"
+        "inventory group 'db' has 2 (node2, node3) [runbook.plan]"
     )
 
 

@@ -16,8 +16,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
 PAGE = ROOT / "docs" / "reliability.md"
-SOURCES = ("tests/reliability", "tests/security")
-KINDS = {"fault": "Faults", "bad input": "Bad input", "secret": "Secrets"}
+SOURCES = ("tests/reliability", "tests/security", "tests/e2e")
+KINDS = {
+    "fault": "Faults",
+    "bad input": "Bad input",
+    "secret": "Secrets",
+    "fencing": "Fencing of the guide's cluster",
+}
 BEGIN = "% BEGIN rows generated from the tests: `make reliability-page`"
 END = "% END rows"
 

@@ -142,7 +142,7 @@ def done_pairs(state: JournalState, scenario: str) -> set[Pair]:
     return {
         (int(step.split("/")[1]), host)
         for (step, host), record in state.latest.items()
-        if step.startswith(f"{scenario}/") and record.get("status") in ("ok", "skipped")
+        if step.startswith(f"{scenario}/") and record.status in ("ok", "skipped")
     }
 
 

@@ -59,8 +59,8 @@ def test_a_node_powered_off_mid_step_fails_there_and_resume_finishes_it_there(
     bed.poweron("node2")
     state = journal(state_dir)
     assert done_pairs(state, "poweroff") == everywhere(1) | {(2, "node1"), (2, "node3")}
-    assert state.latest[("poweroff/2", "node2")]["status"] == "failed"
-    assert state.ends[-1]["status"] == "failed" and not state.complete
+    assert state.latest[("poweroff/2", "node2")].status == "failed"
+    assert state.ends[-1].status == "failed" and not state.complete
     assert_journal_tells_the_truth(state, "poweroff", remote.counts())
     out = resume_to_the_end(remote, scenario, state_dir, "poweroff", 3)
     assert "already verified on node1, node3" in out
@@ -243,7 +243,7 @@ def test_a_verification_that_never_passes_stops_the_run_and_resume_finishes(
     assert "output 'down' does not match '^up$'; gave up at the 3s timeout" in out
     state = journal(state_dir)
     assert done_pairs(state, "never") == everywhere(1)
-    assert {state.latest[("never/2", node)]["phase"] for node in ALL} == {"verify"}
+    assert {state.latest[("never/2", node)].phase for node in ALL} == {"verify"}
     assert remote.counts().get((3, "node1")) is None
     assert_journal_tells_the_truth(state, "never", remote.counts())
     for node in ALL:
@@ -287,8 +287,8 @@ def test_a_signal_to_the_runner_stops_it_cleanly_and_resume_finishes(
         assert bed.ssh(node, "pgrep -f 'sleep 617'").returncode == 1, node
         assert bed.ssh(node, "test -e /run/runbook.lock").returncode == 1, node
     state = journal(state_dir)
-    assert {state.latest[("signals/2", node)]["status"] for node in ALL} == {"interrupted"}
-    assert state.ends[-1]["status"] == "interrupted"
+    assert {state.latest[("signals/2", node)].status for node in ALL} == {"interrupted"}
+    assert state.ends[-1].status == "interrupted"
     assert_journal_tells_the_truth(state, "signals", remote.counts())
     for node in ALL:
         bed.ssh(node, f"touch {remote.path}/fast").check_returncode()

@@ -2,144 +2,199 @@
 
 from __future__ import annotations
 
-import json
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from docutils import nodes
 
+from runbook.execution.events import (
+    CommandDone,
+    EventBus,
+    HostDone,
+    HostFacts,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+)
+from runbook.execution.journal import JournalWriter
+from runbook.execution.results import HostOutcome
+from runbook.execution.transcript import TranscriptWriter
+from runbook.model import Step
+from runbook.plan.model import PlannedStep
+
 SECRET = "hunter2-but-longer"
 STARTED = datetime(2026, 11, 21, 21, 46, 30, tzinfo=UTC).timestamp()
 
 
-def _journal(records: list[dict], version: int = 1) -> str:
-    return "".join(json.dumps({"v": version, "run": "r1", **record}) + "\n" for record in records)
+@dataclass
+class Did:
+    """What one step did on one host: its outcome, and the commands the transcript keeps."""
+
+    status: str
+    phase: str | None = None
+    exit_status: int | None = None
+    message: str = ""
+    #: (phase, attempt, command, stdout)
+    commands: list[tuple[str, int, str, str]] = field(default_factory=list)
 
 
-def _base_journal() -> str:
-    """A format 2 journal of ``base``: the inventory's name and each host's facts."""
-    node1 = {"pacemaker": "2.1.5-1+deb12u1", "corosync": "3.1.7-1", "pcs": "0.11.5-1"}
-    node3 = {**node1, "pacemaker": "2.1.5-1", "pcs": None}
-    debian = "Debian GNU/Linux 12 (bookworm)"
-    return _journal(
-        [
-            {
-                "t": "run",
-                "time": STARTED,
-                "scenario": "base",
-                "inventory": "3f2a9c0d1b7e",
-                "inventory_name": "testbed default",
-                "hosts": ["node1", "node2", "node3"],
-            },
-            *(
-                {"t": "host", "time": STARTED + 1, "step": "base/1", "host": host, "status": "ok"}
-                for host in ("node1", "node2", "node3")
-            ),
-            {"t": "facts", "host": "node1", "os": debian, "packages": node1},
-            {"t": "facts", "host": "node2", "os": debian, "packages": node1},
-            {"t": "facts", "host": "node3", "os": debian, "packages": node3},
-            {"t": "end", "time": STARTED + 4, "status": "done", "complete": True},
-        ],
-        version=2,
+def _write_run(
+    state_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    scenario: str,
+    inventory: str,
+    inventory_name: str,
+    hosts: tuple[str, ...],
+    steps: dict[str, dict[str, Did]],
+    facts: dict[str, tuple[str, dict[str, str | None]]],
+    status: str,
+    run_id: str = "r1",
+) -> None:
+    """One run, through the runner's own journal and transcript writers, at ``STARTED``."""
+    models = {
+        step_id: Step(scenario, int(step_id.split("/")[1]), title=f"Step {step_id}", script="true")
+        for step_id in steps
+    }
+    planned = tuple(PlannedStep(models[step_id], tuple(done)) for step_id, done in steps.items())
+    key = f"{scenario}--{inventory}"
+    bus = EventBus(
+        JournalWriter(state_dir / "journals" / f"{key}.jsonl"),
+        TranscriptWriter(state_dir / "transcripts" / key / run_id),
     )
+    with monkeypatch.context() as clock:
+        clock.setattr(time, "time", lambda: STARTED)
+        bus.emit(
+            RunStarted(
+                run_id=run_id,
+                scenario=scenario,
+                title=scenario,
+                docname=None,
+                mode="run",
+                digest="sha256:0",
+                inventory=inventory,
+                planned=planned,
+                fingerprints=tuple("fp" for _ in planned),
+                selected=tuple(steps),
+                hosts=hosts,
+                inventory_name=inventory_name,
+            )
+        )
+        for position, (step_id, done) in enumerate(steps.items(), start=1):
+            step = models[step_id]
+            bus.emit(StepStarted(step, tuple(done), position, len(steps)))
+            for host, did in done.items():
+                for phase, attempt, command, stdout in did.commands:
+                    bus.emit(CommandDone(step, host, phase, attempt, command, 0, stdout, "", 0.1))
+                outcome = HostOutcome(
+                    step_id, host, did.status, did.phase, did.exit_status, message=did.message
+                )
+                bus.emit(HostDone(step, outcome))
+        for host, (system, packages) in facts.items():
+            bus.emit(HostFacts(host, system, packages))
+        bus.emit(RunFinished(status, 4.0))
 
 
 @pytest.fixture
-def state_dir(tmp_path: Path) -> Path:
-    """A runner state directory as the runner leaves it after one run of ``galera``."""
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A runner state directory as the runner leaves it after a run of ``galera`` (whose
+    journal records no host facts) and one of ``base`` (with the testbed's name and facts)."""
     root = tmp_path / "state"
-    (root / "journals").mkdir(parents=True)
-    (root / "journals" / "galera--testbed.jsonl").write_text(
-        _journal(
-            [
-                {
-                    "t": "run",
-                    "time": STARTED,
-                    "scenario": "galera",
-                    "inventory": "testbed",
-                    "hosts": ["node1", "node2"],
-                    "steps": {},
-                    "selected": [],
-                },
-                {
-                    "t": "host",
-                    "time": STARTED + 1,
-                    "step": "galera/1",
-                    "host": "node1",
-                    "status": "ok",
-                    "phase": "script",
-                    "exit": 0,
-                },
-                {
-                    "t": "host",
-                    "time": STARTED + 1,
-                    "step": "galera/1",
-                    "host": "node2",
-                    "status": "skipped",
-                    "phase": "guard",
-                    "exit": 0,
-                },
-                {
-                    "t": "host",
-                    "time": STARTED + 2,
-                    "step": "galera/2",
-                    "host": "node1",
-                    "status": "ok",
-                    "phase": "verify",
-                    "exit": 0,
-                },
-                {
-                    "t": "host",
-                    "time": STARTED + 3,
-                    "step": "galera/3",
-                    "host": "node1",
-                    "status": "failed",
-                    "phase": "verify",
-                    "exit": 1,
-                    "message": "the output did not match ^3$",
-                },
-                {"t": "end", "time": STARTED + 4, "status": "failed", "complete": False},
-            ]
-        )
+    unpacking = "".join(f"Unpacking package {n} ...\n" for n in range(30))
+    _write_run(
+        root,
+        monkeypatch,
+        scenario="galera",
+        inventory="testbed",
+        inventory_name="",
+        hosts=("node1", "node2"),
+        steps={
+            "galera/1": {
+                "node1": Did(
+                    "ok",
+                    "script",
+                    0,
+                    commands=[
+                        (
+                            "script",
+                            1,
+                            "apt-get install -y mariadb-server galera-4",
+                            unpacking + f"Setting root password to {SECRET}\n",
+                        )
+                    ],
+                ),
+                "node2": Did(
+                    "skipped",
+                    "guard",
+                    0,
+                    commands=[("guard", 1, "dpkg-query -W galera-4", "galera-4\t26.4.14-1\n")],
+                ),
+            },
+            "galera/2": {
+                "node1": Did(
+                    "ok",
+                    "verify",
+                    0,
+                    commands=[
+                        ("script", 1, "galera_new_cluster", ""),
+                        ("verify", 1, "systemctl is-active mariadb", "activating\n"),
+                        ("verify", 2, "systemctl is-active mariadb", "active\n"),
+                    ],
+                )
+            },
+            "galera/3": {
+                "node1": Did(
+                    "failed",
+                    "verify",
+                    1,
+                    "the output did not match ^3$",
+                    commands=[
+                        ("script", 1, "systemctl restart mariadb", ""),
+                        ("verify", 1, "mysql -N -B -e ...", "1\n"),
+                    ],
+                )
+            },
+        },
+        facts={},
+        status="failed",
     )
-    (root / "journals" / "base--3f2a9c0d1b7e.jsonl").write_text(_base_journal())
-    transcripts = root / "transcripts" / "galera--testbed" / "r1"
-    transcripts.mkdir(parents=True)
-    (transcripts / "node1.log").write_text(
-        "\n=== 21:46:40 galera/1 Install the MariaDB and Galera packages\n"
-        "--- script: exit 0, 3.10s\n"
-        "$ apt-get install -y mariadb-server galera-4\n"
-        + "".join(f"Unpacking package {n} ...\n" for n in range(30))
-        + f"Setting root password to {SECRET}\n"
-        "=== ok\n"
-        "\n=== 21:46:44 galera/2 Bootstrap the first node\n"
-        "--- script: exit 0, 0.50s\n"
-        "$ galera_new_cluster\n"
-        "--- verify: exit 0, 0.01s\n"
-        "$ systemctl is-active mariadb\n"
-        "activating\n"
-        "--- verify (try 2): exit 0, 0.01s\n"
-        "$ systemctl is-active mariadb\n"
-        "active\n"
-        "=== ok\n"
-        "\n=== 21:46:50 galera/3 Join the other nodes\n"
-        "--- script: exit 0, 1.00s\n"
-        "$ systemctl restart mariadb\n"
-        "--- verify: exit 0, 0.02s\n"
-        "$ mysql -N -B -e ...\n"
-        "1\n"
-        "=== failed: the output did not match ^3$\n"
-        "=== run failed\n"
-    )
-    (transcripts / "node2.log").write_text(
-        "\n=== 21:46:40 galera/1 Install the MariaDB and Galera packages\n"
-        "--- guard: exit 0, 0.05s\n"
-        "$ dpkg-query -W galera-4\n"
-        "galera-4\t26.4.14-1\n"
-        "=== skipped\n"
-    )
+    node1 = {"pacemaker": "2.1.5-1+deb12u1", "corosync": "3.1.7-1", "pcs": "0.11.5-1"}
+    node3 = {**node1, "pacemaker": "2.1.5-1", "pcs": None}
+    _write_base(root, monkeypatch, {"node1": node1, "node2": node1, "node3": node3}, DEBIAN)
     return root
+
+
+DEBIAN = "Debian GNU/Linux 12 (bookworm)"
+
+
+def _write_base(
+    state_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    packages: dict[str, dict[str, str | None]],
+    *systems: str,
+    run_id: str = "r1",
+) -> None:
+    """A complete run of ``base`` on the testbed's three nodes; ``systems`` per node, in
+    order (the last one given for the rest)."""
+    hosts = ("node1", "node2", "node3")
+    _write_run(
+        state_dir,
+        monkeypatch,
+        scenario="base",
+        inventory="3f2a9c0d1b7e",
+        inventory_name="testbed default",
+        hosts=hosts,
+        steps={"base/1": {host: Did("ok") for host in hosts}},
+        facts={
+            host: (systems[min(number, len(systems) - 1)], packages.get(host, {}))
+            for number, host in enumerate(hosts)
+        },
+        status="done",
+        run_id=run_id,
+    )
 
 
 @pytest.fixture
@@ -178,7 +233,7 @@ def test_header_names_the_testbed_its_os_and_each_package_version(executed):
     ]
 
 
-def test_header_of_a_format_1_journal_says_versions_are_unknown(executed):
+def test_header_of_a_run_without_host_facts_says_versions_are_unknown(executed):
     assert _header(executed, "galera") == [
         "Last run 2026-11-21 21:46 UTC on the inventory testbed (node1, node2): failed; "
         "2 of 3 steps passed on every host.",
@@ -187,12 +242,8 @@ def test_header_of_a_format_1_journal_says_versions_are_unknown(executed):
     ]
 
 
-def test_header_hosts_on_different_systems_are_named_per_system(build, state_dir, tmp_path):
-    journal = state_dir / "journals" / "base--3f2a9c0d1b7e.jsonl"
-    text = journal.read_text().replace(
-        '"node3", "os": "Debian GNU/Linux 12 (bookworm)"', '"node3", "os": "Rocky Linux 9.4"'
-    )
-    journal.write_text(text)
+def test_header_hosts_on_different_systems_are_named_per_system(build, state_dir, monkeypatch):
+    _write_base(state_dir, monkeypatch, {}, DEBIAN, DEBIAN, "Rocky Linux 9.4", run_id="r2")
     app = build("rst", confoverrides={"runbook_results": str(state_dir)})
     assert _header(app, "base")[0].startswith(
         "Last proven 2026-11-21 21:46 UTC on testbed default (node1, node2, node3; "

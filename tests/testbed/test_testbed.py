@@ -172,6 +172,39 @@ def test_link_down_makes_a_node_unreachable_until_link_up(bed):
         assert time.monotonic() < deadline, "node2 did not come back after link up"
 
 
+def test_a_frozen_node_answers_nothing_until_thawed(bed):
+    bed.freeze("node3")
+    try:
+        # The kernel still takes the connection; the frozen sshd never says a word.
+        assert not ssh.sshd_answers(bed.address("node3"), timeout=3)
+        assert lifecycle.status(bed.name).nodes[2].running  # hung, not off
+    finally:
+        bed.thaw("node3")
+    assert bed.ssh("node3", "true", timeout=30).returncode == 0
+
+
+def test_the_fence_device_answers_fence_virsh_from_a_node_and_tells_power_truthfully(bed):
+    from runbook.testbed import fence
+
+    agent = (
+        f"fence_virsh --ip {bed.state.host_address} --ipport {fence.PORT} --username root "
+        f"--identity-file /{fence.NODE_KEY} --plug node2"
+    )
+    status = bed.ssh("node1", f"{agent} --action status")
+    assert (status.returncode, status.stdout.strip()) == (0, "Status: ON"), status.stderr
+    bed.poweroff("node2")
+    try:
+        off = bed.ssh("node1", f"{agent} --action status")
+        assert (off.returncode, off.stdout.strip()) == (2, "Status: OFF"), off.stderr
+        on = bed.ssh("node1", f"{agent} --action on")
+        assert on.returncode == 0, on.stderr
+        assert lifecycle.status(bed.name).nodes[1].running
+    finally:
+        bed.poweron("node2")
+    events = bed.state.paths.fence_log.read_text()
+    assert f"{bed.address('node1')} asked 'virsh start node2': on" in events
+
+
 def test_a_killed_service_is_dead(bed):
     assert bed.ssh("node2", "systemd-run --unit=rbvictim sleep infinity").returncode == 0
     assert bed.ssh("node2", "systemctl is-active rbvictim").stdout.strip() == "active"

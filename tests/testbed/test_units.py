@@ -34,6 +34,15 @@ def test_interface_names_fit_the_kernel_limit(name):
         assert len(network.veth_name(network.machine_name(name, index))) <= 15
 
 
+@pytest.mark.parametrize("name", ["rb-default", "rb-a", "rb-a-much-lo-1234567"])
+def test_a_bridge_has_a_fixed_locally_administered_unicast_mac(name):
+    mac = network.bridge_mac(name)
+    first = int(mac.split(":")[0], 16)
+    assert len(mac.split(":")) == 6
+    assert first & 0x02 and not first & 0x01
+    assert network.bridge_mac(name) == mac != network.bridge_mac(name + "x")
+
+
 def test_short_names_give_readable_bridges_and_long_ones_stay_distinct():
     assert network.bridge_name("default") == "rb-default"
     long_a = network.bridge_name("a-much-longer-testbed-name")
@@ -105,6 +114,8 @@ def test_inventory_has_exactly_the_keys_the_runner_and_ansible_read(isolated_roo
                 "runbook_testbed": "tb",
                 "vip": "10.213.42.250",
                 "vip_cidr_netmask": "24",
+                "fence_addresses": "10.213.42.1 10.213.42.1 10.213.42.1",
+                "fence_options": "ipport=1622 identity_file=/root/.ssh/id_testbed_fence",
             },
             "hosts": {
                 "node1": {"ansible_host": "10.213.42.11"},

@@ -21,6 +21,8 @@ def train(workdir: Path, keys: str) -> subprocess.CompletedProcess[str]:
             str(DATA / "inventory.yml"),
             "-e",
             f"workdir={workdir}",
+            "--state-dir",
+            str(workdir.parent / "state"),
         ],
         input=keys,
         capture_output=True,

@@ -15,12 +15,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from runbook.check.problems import CheckKind, CheckProblem
 from runbook.check.shell import Snippet, bash_errors, shellcheck
 from runbook.errors import RunbookError
-from runbook.export.order import find_cycle
 from runbook.export.view import SHELL_REFERENCE_RE
-from runbook.model import Scenario, SourceLocation, Step
+from runbook.model import (
+    Problem,
+    ProblemCode,
+    Scenario,
+    ScenarioGraph,
+    Severity,
+    SourceLocation,
+    Step,
+)
 from runbook.parsing.shell_names import SHELL_VARIABLES, shell_names
 from runbook.parsing.variables import references
 from runbook.plan.model import Inventory
@@ -36,9 +42,10 @@ def check_scenarios(
     variable_files: Sequence[Path] = (),
     root: Path,
     ansible: bool = True,
-) -> list[CheckProblem]:
+) -> list[Problem]:
     """Every problem found in ``scenarios`` (in guide order), sorted by where it is written."""
-    problems = _requires(scenarios)
+    graph = ScenarioGraph(scenarios)
+    problems = graph.problems()
     snippets: list[Snippet] = []
     for scenario in scenarios.values():
         problems += _plan(scenario, inventory, variable_files)
@@ -50,7 +57,7 @@ def check_scenarios(
         shell = pool.submit(_shell, snippets)
         playbooks = (
             pool.submit(_ansible, scenarios, root)
-            if ansible and scenarios and find_cycle(scenarios) is None
+            if ansible and scenarios and not graph.cycles()
             else None
         )
         problems += shell.result()
@@ -59,39 +66,12 @@ def check_scenarios(
     return sorted(problems, key=_order)
 
 
-def _order(problem: CheckProblem) -> tuple[str, int, str]:
+def _order(problem: Problem) -> tuple[str, int, str]:
     location = problem.location
     return (location.path if location else "", (location.line or 0) if location else 0, "")
 
 
-def _requires(scenarios: Mapping[str, Scenario]) -> list[CheckProblem]:
-    problems = []
-    for scenario in scenarios.values():
-        for required in scenario.requires:
-            if required not in scenarios:
-                problems.append(
-                    CheckProblem(
-                        scenario.location,
-                        CheckKind.UNKNOWN_REQUIRES,
-                        f"scenario {scenario.name} requires {required!r}, which the guide does "
-                        f"not have (known: {', '.join(scenarios)})",
-                    )
-                )
-    cycle = find_cycle(scenarios)
-    if cycle:
-        problems.append(
-            CheckProblem(
-                scenarios[cycle[0]].location,
-                CheckKind.DEPENDENCY_CYCLE,
-                "scenarios require each other in a cycle: " + " -> ".join(cycle),
-            )
-        )
-    return problems
-
-
-def _plan(
-    scenario: Scenario, inventory: Inventory | None, files: Sequence[Path]
-) -> list[CheckProblem]:
+def _plan(scenario: Scenario, inventory: Inventory | None, files: Sequence[Path]) -> list[Problem]:
     """Plan against the examples and build every step's environment on every host.
 
     Example files hold no secrets, so a secret without a value is expected; any other
@@ -108,11 +88,11 @@ def _plan(
     except (RunbookError, ValueError) as error:
         location = getattr(error, "location", None) or scenario.location
         message = getattr(error, "message", str(error))
-        return [CheckProblem(location, CheckKind.PLAN, f"scenario {scenario.name}: {message}")]
+        return [Problem(location, ProblemCode.PLAN, f"scenario {scenario.name}: {message}")]
     return [
-        CheckProblem(
+        Problem(
             variable.location or scenario.location,
-            CheckKind.PLAN,
+            ProblemCode.PLAN,
             f"scenario {scenario.name}: required variable {variable.name} has no value in the "
             "example inventory or variables; add one there",
         )
@@ -136,7 +116,7 @@ def _known(scenario: Scenario) -> set[str]:
     return names | CONTRACT_NAMES | SHELL_VARIABLES
 
 
-def _variables(scenario: Scenario) -> list[CheckProblem]:
+def _variables(scenario: Scenario) -> list[Problem]:
     """Undefined uses in scripts, and declared variables nothing uses."""
     problems = []
     known = _known(scenario)
@@ -146,7 +126,9 @@ def _variables(scenario: Scenario) -> list[CheckProblem]:
     for _name, value in scenario.local_variables:
         mentioned.update(m.group(1) or m.group(2) for m in SHELL_REFERENCE_RE.finditer(value))
     registered: set[str] = set()
-    texts = [(step, what, text) for step in scenario.steps for what, text in _texts(step)]
+    texts: list[tuple[Step | None, str, str]] = [
+        (step, what, text) for step in scenario.steps for what, text in _texts(step)
+    ]
     if scenario.verification_script:
         texts.append((None, "verification script", scenario.verification_script))
     for step, what, text in texts:
@@ -161,11 +143,12 @@ def _variables(scenario: Scenario) -> list[CheckProblem]:
         label = f"step {step.id}" if step else f"scenario {scenario.name}"
         for name in undefined:
             problems.append(
-                CheckProblem(
+                Problem(
                     where,
-                    CheckKind.UNDEFINED_VARIABLE,
+                    ProblemCode.UNDEFINED_VARIABLE,
                     f"{label}: the {what} uses ${name}, which is not declared, registered, "
                     "part of the environment contract, or set in the script",
+                    Severity.WARNING,
                 )
             )
         if step is not None and step.options.register and what != "guard":
@@ -173,35 +156,38 @@ def _variables(scenario: Scenario) -> list[CheckProblem]:
     for variable in scenario.variables:
         if variable.name not in mentioned:
             problems.append(
-                CheckProblem(
+                Problem(
                     variable.location or scenario.location,
-                    CheckKind.UNUSED_VARIABLE,
+                    ProblemCode.UNUSED_VARIABLE,
                     f"scenario {scenario.name}: variable {variable.name} is declared but no "
                     "script, guard, verification or default uses it",
+                    Severity.WARNING,
                 )
             )
     return problems
 
 
-def _verifications(scenario: Scenario) -> list[CheckProblem]:
+def _verifications(scenario: Scenario) -> list[Problem]:
     """Steps that prove nothing; a legacy file is proven by its test script, if it has one."""
     if scenario.origin == "legacy":
         if scenario.verification_script:
             return []
         return [
-            CheckProblem(
+            Problem(
                 scenario.location,
-                CheckKind.NO_VERIFY,
+                ProblemCode.NO_VERIFY,
                 f"legacy scenario {scenario.name} has no test script; put {scenario.name}-test.sh "
                 "beside it, or name one with :test-script:",
+                Severity.WARNING,
             )
         ]
     return [
-        CheckProblem(
+        Problem(
             step.location,
-            CheckKind.NO_VERIFY,
+            ProblemCode.NO_VERIFY,
             f"step {step.id} ({step.title}) has no verification; add one, or say why with "
             ":no-verify: REASON",
+            Severity.WARNING,
         )
         for step in scenario.steps
         if step.verify is None and step.options.no_verify is None
@@ -219,26 +205,56 @@ def _snippets(scenario: Scenario) -> list[Snippet]:
     return snippets
 
 
-def _describe(key: object) -> tuple[SourceLocation | None, str]:
-    owner, what = key  # type: ignore[misc]
-    if isinstance(owner, Step):
-        return owner.location, f"step {owner.id}: the {what}"
-    return owner.location, f"scenario {owner.name}: the {what}"
+def _describe(key: object, line: int) -> tuple[SourceLocation | None, str]:
+    """Where line ``line`` of the snippet with this key (see :func:`_snippets`) is written,
+    and a label: the page's own line when the model knows where the text starts."""
+    match key:
+        case (Step() as step, str(what)):
+            first = {"script": step.script_line, "guard": step.guard_line}.get(what)
+            if what == "verification" and step.verify is not None:
+                first = step.verify.command_line
+                where = step.verify.location or step.location
+            else:
+                where = step.location
+            return _at(where, first, line), f"step {step.id}: the {what}"
+        case (Scenario() as scenario, str(what)):
+            return scenario.location, f"scenario {scenario.name}: the {what}, line {line}"
+    raise TypeError(f"not a snippet key of this module: {key!r}")
 
 
-def _shell(snippets: list[Snippet]) -> list[CheckProblem]:
+def _at(where: SourceLocation | None, first: int | None, line: int) -> SourceLocation | None:
+    if where is None or first is None:
+        return where
+    return where.at(first + line - 1)
+
+
+def _shell(snippets: list[Snippet]) -> list[Problem]:
+    """bash -n's and shellcheck's findings, each once, at the page's line.
+
+    A snippet bash rejects is reported by bash alone: shellcheck's findings about the same
+    broken text would repeat one mistake several times.
+    """
     problems = []
-    for key, message in bash_errors(snippets).items():
-        location, label = _describe(key)
-        problems.append(CheckProblem(location, CheckKind.BASH_SYNTAX, f"{label}: {message}"))
-    for finding in shellcheck(snippets):
-        location, label = _describe(finding.key)
+    # bash names the line after the last one for an unfinished text (a missing fi).
+    lengths = {snippet.key: max(1, len(snippet.text.splitlines())) for snippet in snippets}
+    rejected = bash_errors(snippets)
+    for key, error in rejected.items():
+        location, label = _describe(key, min(error.line, lengths[key]))
         problems.append(
-            CheckProblem(
+            Problem(location, ProblemCode.BASH_SYNTAX, f"{label}: {error.message} (bash -n)")
+        )
+    for finding in shellcheck(snippets):
+        if finding.key in rejected:
+            continue
+        location, label = _describe(finding.key, finding.line)
+        problems.append(
+            Problem(
                 location,
-                CheckKind.SHELLCHECK,
-                f"{label}, line {finding.line}: {finding.code} ({finding.level}): "
-                f"{finding.message} (silence with :shellcheck-disable: {finding.code})",
+                ProblemCode.SHELLCHECK,
+                f"{label}: {finding.code} ({finding.level}): {finding.message} "
+                f"(see https://www.shellcheck.net/wiki/{finding.code}; silence with "
+                f":shellcheck-disable: {finding.code})",
+                Severity.WARNING,
             )
         )
     return problems
@@ -268,7 +284,7 @@ def ansible_syntax(directory: Path) -> str | None:
     return (result.stdout + result.stderr).strip()
 
 
-def _ansible(scenarios: Mapping[str, Scenario], root: Path) -> list[CheckProblem]:
+def _ansible(scenarios: Mapping[str, Scenario], root: Path) -> list[Problem]:
     """The syntax check on the exported playbooks, all at once through ``site.yml``."""
     from runbook.export.writer import generate, write
 
@@ -280,7 +296,7 @@ def _ansible(scenarios: Mapping[str, Scenario], root: Path) -> list[CheckProblem
         output = output.replace(directory + "/", "runbooks/")
     named = [s for s in scenarios.values() if f"runbooks/{s.name}.yml" in output]
     location = named[0].location if named else None
-    return [CheckProblem(location, CheckKind.ANSIBLE_SYNTAX, output)]
+    return [Problem(location, ProblemCode.ANSIBLE_SYNTAX, output)]
 
 
 def check_guide(
@@ -291,21 +307,16 @@ def check_guide(
     root: Path,
     ansible: bool = True,
     cache: bool = False,
-) -> list[CheckProblem]:
+) -> list[Problem]:
     """The check over the guide in ``docs_dir``, read on the command's fast path.
 
     ``cache``: take unchanged pages from the page cache (the same scenarios and problems).
     """
     from runbook.docutils_.loader import load_guide
-    from runbook.docutils_.messages import RunbookWarning
 
     guide = load_guide(docs_dir, cache=cache)
-    problems = [
-        CheckProblem(problem.location, CheckKind.GUIDE, f"{problem.message} [{problem.kind.value}]")
-        for problem in guide.problems
-        # requires are checked below, as their own kinds
-        if problem.kind is not RunbookWarning.REFERENCE
-    ]
+    # check_scenarios asks the same scenario graph; its problems are reported once
+    problems = [problem for problem in guide.problems if problem.code is not ProblemCode.REQUIRES]
     problems += check_scenarios(
         guide.scenarios,
         inventory=inventory,

@@ -38,7 +38,7 @@ class Snippet:
     disable: tuple[str, ...] = field(default=())
 
 
-def bash_errors(snippets: Sequence[Snippet]) -> dict[object, str]:
+def bash_errors(snippets: Sequence[Snippet]) -> dict[object, BashError]:
     """``bash -n``'s complaint for each snippet it rejects, by key."""
     if not snippets:
         return {}
@@ -46,7 +46,7 @@ def bash_errors(snippets: Sequence[Snippet]) -> dict[object, str]:
         return _bash_errors(list(snippets), Path(directory))
 
 
-def _bash_errors(snippets: list[Snippet], directory: Path) -> dict[object, str]:
+def _bash_errors(snippets: list[Snippet], directory: Path) -> dict[object, BashError]:
     path = directory / "batch.sh"
     # The ':' line keeps a snippet of only comments from being an empty function body.
     body = "".join(f"__rb_{n}() {{\n:\n{s.text.rstrip()}\n}}\n" for n, s in enumerate(snippets))
@@ -61,13 +61,22 @@ def _bash_errors(snippets: list[Snippet], directory: Path) -> dict[object, str]:
     return _bash_errors(snippets[:middle], directory) | _bash_errors(snippets[middle:], directory)
 
 
-def _bash_message(stderr: str) -> str:
+@dataclass(frozen=True)
+class BashError:
+    """``bash -n``'s first complaint about a snippet: its line within the snippet (1 when
+    bash names none) and its message."""
+
+    line: int
+    message: str
+
+
+def _bash_message(stderr: str) -> BashError:
     """bash's first complaint, its line counted within the snippet."""
     for line in stderr.splitlines():
         match = _BASH_LINE.match(line)
         if match:
-            return f"line {max(int(match.group(1)) - 2, 1)}: {match.group(2)}"
-    return stderr.strip() or "bash -n failed"
+            return BashError(max(int(match.group(1)) - 2, 1), match.group(2))
+    return BashError(1, stderr.strip() or "bash -n failed")
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,17 @@ EXAMPLE_VARIABLES = Path("scenarios/examples/vars.yml")
 
 
 def register(subparsers: Any) -> None:
-    from runbook.check.problems import CheckKind
+    from runbook.model.problems import ProblemCode
 
     parser = subparsers.add_parser(
         "check",
         help="plan, lint and syntax-check every scenario of the guide (for CI)",
         description="For every scenario of the guide: plan it against the example inventory "
-        "and variables, report undefined and unused variables, unknown requires, dependency "
-        "cycles and steps without verification, run bash -n and shellcheck on every script, "
-        "guard and verification, and ansible-playbook --syntax-check on the exported "
-        "playbooks. Every problem is a warning with file:line; exit status 1 if there is any.",
+        "and variables; report problems in the guide's sources (a requirement naming no "
+        "scenario, requirements in a cycle), undefined and unused variables and steps "
+        "without verification; run bash -n and shellcheck on every script, guard and "
+        "verification, and ansible-playbook --syntax-check on the exported playbooks. Every "
+        "problem is printed with file:line and its kind; exit status 1 if there is any.",
     )
     add_docs_argument(parser)
     parser.add_argument(
@@ -47,10 +48,10 @@ def register(subparsers: Any) -> None:
         "--ignore",
         action="append",
         default=[],
-        choices=[kind.value for kind in CheckKind],
+        choices=[code.value for code in ProblemCode],
         metavar="KIND",
-        help="leave out one kind of warning (repeatable): "
-        + ", ".join(kind.value for kind in CheckKind),
+        help="leave out one kind of problem (repeatable): "
+        + ", ".join(code.value for code in ProblemCode),
     )
     parser.add_argument(
         "--no-ansible", action="store_true", help="skip ansible-playbook --syntax-check"
@@ -73,11 +74,11 @@ def run(args: argparse.Namespace) -> int:
         ansible=not args.no_ansible,
         cache=args.cache,
     )
-    problems = [p for p in problems if p.kind.value not in args.ignore]
+    problems = [p for p in problems if p.code.value not in args.ignore]
     for problem in problems:
         print(problem)
     if problems:
-        print(f"runbook check: {len(problems)} warning(s)", file=sys.stderr)
+        print(f"runbook check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print("runbook check: no warnings", file=sys.stderr)
+    print("runbook check: no problems", file=sys.stderr)
     return 0

@@ -153,12 +153,7 @@ def _deployed(args: argparse.Namespace, scenario: str, inventory: Path, state_di
 
     plan = _plan(args, scenario, inventory)
     files = RunFiles(state_dir, scenario, inventory_key(plan.inventory))
-    ends = read_journal(files.journal).ends
-    if not ends:
-        return False
-    last = ends[-1]
-    # The journal reader gives its end records as dicts, or as typed records with `complete`.
-    return bool(last.get("complete") if isinstance(last, dict) else last.complete)
+    return read_journal(files.journal).complete
 
 
 def _target(args: argparse.Namespace, drill: Drill, inventory: Path) -> tuple[Target, Plan]:
@@ -188,8 +183,9 @@ def _run_one(
     from runbook.drills.faults import OperatorFaults, TestbedFaults
     from runbook.drills.record import DrillRecord, append_record, drills_file
     from runbook.drills.session import DrillSession
-    from runbook.execution.connect import ConnectOptions, close_all, open_all, ssh_factory
+    from runbook.execution.connect import close_all, open_all, ssh_factory
     from runbook.execution.errors import RefusedError
+    from runbook.execution.transport import ConnectOptions
 
     target, plan = _target(args, drill, inventory)
     if testbed is not None:

@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
         "Fabric module, a JSON plan, a bash script and an Ansible playbook, with site.yml "
         "and index.json in dependency order. The same files as `sphinx-build -b runbook`. "
         "With --check, write nothing and exit 1 when the directory differs from what the "
-        "guide generates now.",
+        "guide generates now. The directory may hold only files an earlier export wrote "
+        "(listed in its .runbook-export.json); anything else makes the export refuse, "
+        "with nothing written, unless --force.",
     )
     parser.add_argument(
         "sources",
@@ -42,11 +44,19 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="compare the directory with a fresh export instead of writing it",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write even where DIR holds files runbook export did not write (or that were "
+        "changed since): such files are written over when they have an export's name, kept "
+        "otherwise; nothing is ever deleted but an earlier export's own files, no link followed",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from runbook.docutils_.loader import load_guide, load_scenario
+    from runbook.errors import ExportError
     from runbook.export.writer import differences, generate, write
 
     if args.sources:
@@ -65,14 +75,19 @@ def run(args: argparse.Namespace) -> int:
     files = generate(scenarios, Path.cwd())
     whole_guide = not args.sources
     if args.check:
-        problems = differences(files, args.output, prune=whole_guide)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
+        differing = differences(files, args.output, prune=whole_guide)
+        for difference in differing:
+            print(difference, file=sys.stderr)
+        if differing:
             print(f"runbook: {args.output}/ is out of date: run `make runbooks`", file=sys.stderr)
             return 1
         print(f"{args.output}/ is what the guide generates ({len(files)} files)")
         return 0
-    changed = write(files, args.output, prune=whole_guide)
+    try:
+        changed = write(files, args.output, prune=whole_guide, force=args.force, ansible=True)
+    except ExportError as error:
+        for refusal in error.problems:
+            print(f"runbook: {refusal}", file=sys.stderr)
+        return 1
     print(f"{args.output}/: {len(files)} files, {len(changed)} changed")
     return 0

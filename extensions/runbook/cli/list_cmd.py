@@ -60,9 +60,10 @@ def _as_dict(guide: Guide) -> dict[str, Any]:
         ],
         "problems": [
             {
-                "path": problem.location.path,
-                "line": problem.location.line,
-                "kind": problem.kind.value,
+                "path": problem.location.path if problem.location else None,
+                "line": problem.location.line if problem.location else None,
+                "kind": problem.code.value,
+                "severity": problem.severity.value,
                 "message": problem.message,
             }
             for problem in guide.problems

@@ -16,6 +16,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from runbook import __version__
 from runbook.errors import RunbookError
@@ -27,7 +28,7 @@ EXIT_REFUSED = 3
 EXIT_INTERRUPTED = 130
 
 
-def _command_modules() -> list:
+def _command_modules() -> list[ModuleType]:
     """The ``*_cmd`` modules of this package, in their declared ``ORDER``."""
     import runbook.cli as package
 

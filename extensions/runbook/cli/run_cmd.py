@@ -15,10 +15,18 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from runbook.cli.plan_cmd import add_plan_arguments, plan_from_args
+from runbook.errors import RunbookError
+from runbook.execution.errors import RefusedError, UsageError
+from runbook.model import MASK, ScenarioGraph, Secret
+
+# The engine (runner, transports, reports) is imported inside the functions that run a
+# plan: every command's start-up, `runbook plan` and `--help` included, would pay for it.
 if TYPE_CHECKING:
-    from runbook.execution.events import EventBus
-    from runbook.execution.registered import RegisteredValues
-    from runbook.model import Scenario
+    from runbook.execution.events import Subscriber
+    from runbook.execution.junit import JUnitReport
+    from runbook.execution.runner import Decide, Decision
+    from runbook.execution.session import Session, SessionOptions, StepChoice
     from runbook.plan.model import Plan, PlannedStep
 
 ORDER = 40
@@ -36,8 +44,6 @@ def register(subparsers: Any) -> None:
         "Exit status: 0 done, 1 a step failed (--check: some step would run), 2 usage, "
         "3 refused before anything ran, 130 interrupted.",
     )
-    from runbook.cli.plan_cmd import add_plan_arguments
-
     add_plan_arguments(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -86,6 +92,15 @@ def register(subparsers: Any) -> None:
         "--ignore-requires",
         action="store_true",
         help="do not check that required scenarios completed (journal)",
+    )
+    parser.add_argument(
+        "--use",
+        action="append",
+        default=[],
+        metavar="SCENARIO",
+        help="among alternatives (scenarios that provide the same thing, like lb and "
+        "keepalived), the one to deploy with --with-deps (repeatable; default: the one "
+        "already deployed, else the first in the guide)",
     )
     parser.add_argument(
         "--limit", metavar="HOSTS", help="only these inventory hosts or groups (comma separated)"
@@ -148,7 +163,18 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runbook.execution.errors import UsageError
+    from runbook.execution.junit import JUnitReport
+    from runbook.execution.session import (
+        SessionOptions,
+        StepChoice,
+        check_requires,
+        choose_alternatives,
+        refuse_alternatives,
+        require_inventory,
+        requirement_plans,
+    )
+    from runbook.execution.statedir import default_state_dir
+    from runbook.execution.transport import ConnectOptions
 
     if args.resume and (args.start or args.only or args.skip):
         raise UsageError("--resume chooses the steps itself: drop --from, --only and --skip")
@@ -156,84 +182,67 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--forks must be 1 or more")
     if args.connect_retries < 0 or args.alive_timeout <= 0:
         raise UsageError("--connect-retries must be 0 or more and --alive-timeout above 0")
-    scenario, plan = plan_or_refuse(args, args.scenario)
+    plan = plan_or_refuse(args, args.scenario)
     if args.dry_run:
         return _dry_run(args, plan)
-    if plan.inventory is None:
-        from runbook.execution.errors import RefusedError
-
-        raise RefusedError(
-            "a run needs an inventory: give one with -i FILE (`make run` uses the testbed's)"
+    require_inventory(plan, "a run needs hosts (`make run` uses the testbed's inventory)")
+    options = SessionOptions(
+        state_dir=args.state_dir or default_state_dir(),
+        mode="check" if args.check else "run",
+        forks=args.forks,
+        connect=ConnectOptions(
+            accept_new_hostkeys=args.accept_new_hostkeys,
+            timeout=args.connect_timeout,
+            retries=args.connect_retries,
+            alive_timeout=args.alive_timeout,
+        ),
+    )
+    required: list[Plan] = []
+    if not args.check:
+        graph = choose_alternatives(
+            _requirement_graph(args, plan), plan, options.state_dir, tuple(args.use)
         )
-    if args.with_deps and not args.check:
-        for name in _dependencies(args, scenario):
-            status = _run_dependency(args, name)
-            if status != 0:
-                return status
-    elif not args.check and not args.ignore_requires:
-        _check_requires(args, plan)
-    return _execute(args, plan, primary=True)
+        refuse_alternatives(plan, options.state_dir, _alternatives(args, plan))
+        if args.with_deps:
+            required = requirement_plans(
+                graph, plan.scenario.name, lambda name: plan_or_refuse(args, name)
+            )
+        elif not args.ignore_requires:
+            check_requires(plan, options.state_dir, graph)
+    junit = JUnitReport(args.junit) if args.junit else None
+    for dependency in required:
+        status = _execute(args, dependency, options, StepChoice(limit=args.limit), junit)
+        if status != 0:
+            return status
+    choice = StepChoice(
+        start=args.start,
+        only=tuple(args.only),
+        skip=tuple(args.skip),
+        limit=args.limit,
+        resume=args.resume,
+    )
+    return _execute(args, plan, options, choice, junit, primary=True)
 
 
-# -- planning ---------------------------------------------------------------------------
+def _requirement_graph(args: argparse.Namespace, plan: Plan) -> ScenarioGraph:
+    """The scenario and what it requires, from the guide (``--docs``)."""
+    from runbook.docutils_.loader import requirement_graph
+
+    return requirement_graph(plan.scenario, args.docs, cache=args.cache)
 
 
-def plan_or_refuse(args: argparse.Namespace, ref: str) -> tuple[Scenario, Plan]:
+def _alternatives(args: argparse.Namespace, plan: Plan) -> ScenarioGraph:
+    from runbook.docutils_.loader import alternatives_of
+
+    return alternatives_of(plan.scenario, args.docs, cache=args.cache)
+
+
+def plan_or_refuse(args: argparse.Namespace, ref: str) -> Plan:
     """Load and plan ``ref``; any problem here is a refusal (exit 3): nothing has run."""
-    from runbook.cli.plan_cmd import plan_from_args
-    from runbook.errors import RunbookError
-    from runbook.execution.errors import RefusedError
-
     try:
-        plan = plan_from_args(argparse.Namespace(**{**vars(args), "scenario": ref}))
+        return plan_from_args(argparse.Namespace(**{**vars(args), "scenario": ref}))
     except (RunbookError, ValueError) as error:
         raise RefusedError(str(error)) from None
-    return plan.scenario, plan
-
-
-def _environment_check(plan: Plan, steps: tuple[PlannedStep, ...]) -> None:
-    """NUL bytes and bad names are refused before connecting, for every host of every step."""
-    from runbook.execution.errors import RefusedError
-    from runbook.execution.shell import check_environment
-    from runbook.plan.environment import step_environment
-
-    for planned in steps:
-        for host in planned.hosts:
-            try:
-                check_environment(step_environment(plan, planned, host))
-            except ValueError as error:
-                raise RefusedError(f"step {planned.step.id} on {host}: {error}") from None
-
-
-def _select(
-    args: argparse.Namespace, plan: Plan, files: Any, out: TextIO
-) -> tuple[tuple[PlannedStep, ...], dict[str, frozenset[str]]]:
-    """The steps to run, and (resuming) the hosts where the first one is already verified."""
-    from runbook.execution.fingerprint import plan_fingerprints
-    from runbook.execution.journal import read_journal, resume_selection, verified_hosts
-    from runbook.execution.selection import limit_hosts, select_steps
-
-    steps = select_steps(plan, args.start, args.only, args.skip)
-    verified: dict[str, frozenset[str]] = {}
-    if args.resume:
-        state = read_journal(files.journal)
-        for warning in state.warnings:
-            print(f"runbook: warning: {warning}", file=sys.stderr)
-        if not state.exists:
-            print(f"nothing to resume ({files.journal} has no run): starting at step 1", file=out)
-        else:
-            fingerprints = plan_fingerprints(plan)
-            steps = resume_selection(state, plan.steps, fingerprints)
-            if steps:
-                first = steps[0]
-                done = verified_hosts(state, first, fingerprints[plan.steps.index(first)])
-                verified[first.step.id] = done
-                also = f" (already verified on {', '.join(sorted(done))})" if done else ""
-                print(f"resuming at {first.step.id} {first.step.title}{also}", file=out)
-    return limit_hosts(plan, steps, args.limit), verified
-
-
-# -- modes ------------------------------------------------------------------------------
 
 
 def _dry_run(args: argparse.Namespace, plan: Plan) -> int:
@@ -246,158 +255,59 @@ def _dry_run(args: argparse.Namespace, plan: Plan) -> int:
     return 0
 
 
-def _execute(args: argparse.Namespace, plan: Plan, *, primary: bool) -> int:
-    from runbook.execution.fingerprint import inventory_key
-    from runbook.execution.lock import RunLock
-    from runbook.execution.registered import RegisteredValues
-    from runbook.execution.runner import new_run_id
-    from runbook.execution.signals import stop_on_signals
-    from runbook.execution.statedir import RunFiles, default_state_dir
-
-    out = sys.stderr if args.json else sys.stdout
-    files = RunFiles(
-        args.state_dir or default_state_dir(), plan.scenario.name, inventory_key(plan.inventory)
-    )
-    steps, verified = _select(args, plan, files, out) if primary else (_select_all(args, plan), {})
-    if not steps:
-        print(
-            f"{plan.scenario.name}: nothing to run: every step is verified on every host", file=out
-        )
-        if args.resume and primary and not args.check:
-            _record_completion(plan, files)
-        return 0
-    _environment_check(plan, steps)
-    registered = RegisteredValues.load(files.registered, keep=not args.check)
-    if not args.check:
-        _refuse_missing_values(plan, steps, registered)
-    run_id = new_run_id()
-    with stop_on_signals():
-        bus = _bus(args, plan, files, run_id, out)
-        lock = RunLock(files.lock) if not args.check else None
-        if lock is not None:
-            lock.acquire()
-        try:
-            return _connected(args, plan, steps, verified, registered, bus, run_id)
-        finally:
-            if lock is not None:
-                lock.release()
-
-
-def _record_completion(plan: Plan, files: Any) -> None:
-    """Journal a run of no steps, so that the journal says the scenario is complete.
-
-    A run killed after its last step's records but before its own end record leaves every
-    step done and the scenario not complete; ``--resume`` then has nothing to run, and
-    this run (which connects to nothing) ends with the completion the dead one missed.
-    """
-    from runbook.execution.events import EventBus
-    from runbook.execution.journal import JournalWriter
-    from runbook.execution.lock import RunLock
-    from runbook.execution.runner import Runner
-
-    lock = RunLock(files.lock)
-    lock.acquire()
-    try:
-        Runner(plan, {}, EventBus(JournalWriter(files.journal))).run(())
-    finally:
-        lock.release()
-
-
-def _connected(
+def _execute(
     args: argparse.Namespace,
     plan: Plan,
-    steps: tuple[PlannedStep, ...],
-    verified: dict[str, frozenset[str]],
-    registered: RegisteredValues,
-    bus: EventBus,
-    run_id: str,
+    options: SessionOptions,
+    choice: StepChoice,
+    junit: JUnitReport | None,
+    *,
+    primary: bool = False,
 ) -> int:
-    """Connect every host, lock them (unless ``--check``), run, then unlock and disconnect."""
-    from runbook.execution.connect import ConnectOptions, close_all, open_all, ssh_factory
-    from runbook.execution.hostlock import Holder, HostLocks
-    from runbook.execution.runner import Runner, hosts_needed
+    """One scenario's run through the shared lifecycle, reported on the console."""
+    from runbook.execution.session import Session
 
-    options = ConnectOptions(
-        accept_new_hostkeys=args.accept_new_hostkeys,
-        timeout=args.connect_timeout,
-        retries=args.connect_retries,
-        alive_timeout=args.alive_timeout,
+    out = sys.stderr if args.json else sys.stdout
+    session = Session(
+        plan,
+        options,
+        say=lambda text: print(text, file=out),
+        warn=lambda text: print(f"runbook: warning: {text}", file=sys.stderr),
     )
-    transports = open_all(hosts_needed(plan, steps), ssh_factory(plan, options))
-    try:
-        locks = HostLocks(transports, Holder.this_run(plan.scenario.name, run_id))
-        if not args.check:
-            locks.acquire()
-            for note in locks.notes:
-                print(f"runbook: warning: {note}", file=sys.stderr)
-        try:
-            runner = Runner(
-                plan,
-                transports,
-                bus,
-                mode="check" if args.check else "run",
-                forks=args.forks,
-                decide=_asker(plan) if args.step else None,
-                run_id=run_id,
-                verified=verified,
-                registered=registered,
-            )
-            finished = runner.run(steps)
-        finally:
-            locks.release()
-    finally:
-        close_all(transports.values())
-    return EXIT_BY_STATUS[finished.status]
+    if not primary and session.complete:
+        print(
+            f"{plan.scenario.name}: already complete (journal {session.files.journal}); "
+            "not run again",
+            file=out,
+        )
+        return 0
+    chosen = session.choose(choice)
+    subscribers = _subscribers(args, session, out, junit)
+    status = session.run(chosen, subscribers, decide=_asker(plan) if args.step else None)
+    return EXIT_BY_STATUS[status]
 
 
-def _refuse_missing_values(
-    plan: Plan, steps: tuple[PlannedStep, ...], registered: RegisteredValues
-) -> None:
-    """Refuse before connecting when a step would run without a value it uses."""
-    from runbook.execution.errors import RefusedError
-    from runbook.execution.registered import missing_values
-
-    chosen = {planned.step.id for planned in steps}
-    ids = [planned.step.id for planned in plan.steps]
-    last = max(ids.index(step_id) for step_id in chosen)
-    skipped = [planned for planned in plan.steps[:last] if planned.step.id not in chosen]
-    reasons = missing_values(skipped, steps, registered)
-    if reasons:
-        raise RefusedError(f"{plan.scenario.name}: " + "; ".join(reasons))
-
-
-def _select_all(args: argparse.Namespace, plan: Plan):
-    from runbook.execution.selection import limit_hosts
-
-    return limit_hosts(plan, plan.steps, args.limit)
-
-
-def _bus(args: argparse.Namespace, plan: Plan, files: Any, run_id: str, out: TextIO) -> EventBus:
+def _subscribers(
+    args: argparse.Namespace, session: Session, out: TextIO, junit: JUnitReport | None
+) -> list[Subscriber]:
+    """What this command shows of the run: the console, and the reports asked for."""
     from runbook.execution.console import ConsoleReport, Hints
-    from runbook.execution.events import EventBus
-    from runbook.execution.journal import JournalWriter
     from runbook.execution.jsonout import JsonEvents
-    from runbook.execution.junit import JUnitReport
-    from runbook.execution.transcript import TranscriptWriter
 
-    transcripts = files.transcripts(run_id)
-    hints = Hints(resume=_resume_command(args, plan), transcripts=transcripts)
+    hints = Hints(resume=_resume_command(args, session.plan), transcripts=session.transcripts)
     rich = out.isatty() and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
-    bus = EventBus(ConsoleReport(out, rich=rich, verbose=args.verbose, hints=hints))
-    if not args.check:
-        bus.subscribe(JournalWriter(files.journal))
-        bus.subscribe(TranscriptWriter(transcripts))
-    if args.junit:
-        bus.subscribe(JUnitReport(args.junit))
+    subscribers: list[Subscriber] = [
+        ConsoleReport(out, rich=rich, verbose=args.verbose, hints=hints)
+    ]
+    if junit is not None:
+        subscribers.append(junit)
     if args.json:
-        bus.subscribe(JsonEvents(sys.stdout))
-    return bus
+        subscribers.append(JsonEvents(sys.stdout))
+    return subscribers
 
 
 def _resume_command(args: argparse.Namespace, plan: Plan) -> str:
     """The command that resumes this run; secret values given with ``-e`` are not repeated."""
-    from runbook.model import MASK, Secret
-
     words = ["runbook", "run", args.scenario]
     if args.inventory:
         words += ["-i", str(args.inventory)]
@@ -418,12 +328,12 @@ def _resume_command(args: argparse.Namespace, plan: Plan) -> str:
     return shlex.join([*words, "--resume"])
 
 
-def _asker(plan: Plan):
+def _asker(plan: Plan) -> Decide:
     """``--step``: ask on the terminal before each step."""
     from runbook.execution.dryrun import render_dry_run
     from runbook.execution.runner import default_environment
 
-    def decide(planned: PlannedStep) -> str:
+    def decide(planned: PlannedStep) -> Decision:
         step = planned.step
         while True:
             sys.stderr.write(
@@ -446,62 +356,3 @@ def _asker(plan: Plan):
                 sys.stderr.write(text.split("\n\n", 1)[-1])
 
     return decide
-
-
-# -- requirements -----------------------------------------------------------------------
-
-
-def _check_requires(args: argparse.Namespace, plan: Plan) -> None:
-    from runbook.execution.errors import RefusedError
-    from runbook.execution.fingerprint import inventory_key
-    from runbook.execution.journal import read_journal
-    from runbook.execution.statedir import RunFiles, default_state_dir
-
-    files = RunFiles(
-        args.state_dir or default_state_dir(), plan.scenario.name, inventory_key(plan.inventory)
-    )
-    missing = [
-        name
-        for name in plan.scenario.requires
-        if not read_journal(files.for_scenario(name).journal).complete
-    ]
-    if missing:
-        raise RefusedError(
-            f"scenario {plan.scenario.name} requires {', '.join(missing)}, not yet run to "
-            "completion against this inventory (by the journal); run "
-            f"{'them' if len(missing) > 1 else 'it'} first, add --with-deps, or "
-            "--ignore-requires if it was done another way"
-        )
-
-
-def _dependencies(args: argparse.Namespace, scenario: Scenario) -> list[str]:
-    """Required scenarios, transitively, each after what it requires."""
-    from runbook.docutils_.loader import load_scenario
-
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(current: Scenario) -> None:
-        for name in current.requires:
-            if name in seen:
-                continue
-            seen.add(name)
-            visit(load_scenario(name, args.docs, cache=args.cache))
-            order.append(name)
-
-    visit(scenario)
-    return order
-
-
-def _run_dependency(args: argparse.Namespace, name: str) -> int:
-    from runbook.execution.fingerprint import inventory_key
-    from runbook.execution.journal import read_journal
-    from runbook.execution.statedir import RunFiles, default_state_dir
-
-    _scenario, plan = plan_or_refuse(args, name)
-    files = RunFiles(args.state_dir or default_state_dir(), name, inventory_key(plan.inventory))
-    out = sys.stderr if args.json else sys.stdout
-    if read_journal(files.journal).complete:
-        print(f"{name}: already complete (journal {files.journal}); not run again", file=out)
-        return 0
-    return _execute(args, plan, primary=False)

@@ -11,7 +11,7 @@ import sys
 ORDER = 50
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "testbed",
         help="bring up, inspect and break a local multi-node testbed",
@@ -71,7 +71,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _register_faults(actions, named)
 
 
-def _register_faults(actions: argparse._SubParsersAction, named: argparse.ArgumentParser) -> None:
+def _register_faults(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser], named: argparse.ArgumentParser
+) -> None:
     fault = actions.add_parser("fault", help="inject a fault into a node (tests, drills)")
     kinds = fault.add_subparsers(dest="fault", metavar="FAULT", required=True)
 
@@ -98,9 +100,15 @@ def _register_faults(actions: argparse._SubParsersAction, named: argparse.Argume
     netem.add_argument("--loss", type=float, default=None, help="percentage of packets dropped")
     netem.add_argument("--delay", type=float, default=None, help="added delay in ms")
     netem.add_argument("--jitter", type=float, default=None, help="delay variation in ms")
+    freeze = kinds.add_parser(
+        "freeze", parents=[named], help="hang a node: every process stopped, power still on"
+    )
+    freeze.add_argument("node")
+    thaw = kinds.add_parser("thaw", parents=[named], help="let a frozen node run again")
+    thaw.add_argument("node")
     clear = kinds.add_parser("clear", parents=[named], help="remove netem, link back up")
     clear.add_argument("node")
-    for kind in (poweroff, poweron, kill, down, up, netem, clear):
+    for kind in (poweroff, poweron, kill, down, up, netem, freeze, thaw, clear):
         kind.set_defaults(handler=_fault)
 
 
@@ -149,7 +157,9 @@ def _status(args: argparse.Namespace) -> int:
         for node in found.nodes:
             power = "running" if node.running else "powered off"
             link = "" if not node.running else (", link up" if node.link_up else ", LINK DOWN")
-            print(f"  {node.name:<8} {node.address:<15} {power}{link}")
+            hung = ", FROZEN" if node.frozen else ""
+            print(f"  {node.name:<8} {node.address:<15} {power}{link}{hung}")
+        print(f"  fence device: {found.fence_device or 'not running (`up` starts it)'}")
         print(f"  inventory: {found.inventory}")
         if found.snapshots:
             print(f"  snapshots: {', '.join(found.snapshots)}")
@@ -263,6 +273,12 @@ def _fault(args: argparse.Namespace) -> int:
     elif args.fault == "link-up":
         faults.link_up(args.name, node)
         message = "link up"
+    elif args.fault == "freeze":
+        faults.freeze(args.name, node)
+        message = "frozen"
+    elif args.fault == "thaw":
+        faults.thaw(args.name, node)
+        message = "thawed"
     elif args.fault == "netem":
         faults.netem(args.name, node, loss=args.loss, delay_ms=args.delay, jitter_ms=args.jitter)
         message = "netem " + " ".join(

@@ -3,22 +3,26 @@
 Each step's prose, hosts and commands are shown; the operator runs them (through the
 same runner as ``runbook run``), types them, or skips; the verification then checks the
 work and a failure is explained. Nothing is journaled: training is practice, not a
-deployment record. Exit status: 0 every step done, 1 a step still failing, 3 refused
-before connecting, 130 quit.
+deployment record. It takes the same locks as ``runbook run`` (the run lock of the
+scenario and inventory, and each host's lock), so a trainee never works on hosts a run
+holds, nor a run on hosts a trainee holds. Exit status: 0 every step done, 1 a step still
+failing, 3 refused before connecting (or locked), 130 quit.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
+
+from runbook.cli.plan_cmd import add_plan_arguments
+from runbook.cli.run_cmd import plan_or_refuse
 
 ORDER = 45
 
 
 def register(subparsers: Any) -> None:
-    from runbook.cli.plan_cmd import add_plan_arguments
-
     parser = subparsers.add_parser(
         "train",
         help="walk through a scenario step by step on real hosts, interactively",
@@ -40,24 +44,34 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="record unknown host keys (changed keys are always refused)",
     )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="where runs keep their locks: training is refused while a run of the same "
+        "scenario holds its lock (default: as for `runbook run`)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from runbook.cli.run_cmd import plan_or_refuse
-    from runbook.execution.connect import ConnectOptions, close_all, open_all, ssh_factory
-    from runbook.execution.errors import RefusedError
-    from runbook.execution.runner import hosts_needed
-    from runbook.execution.selection import limit_hosts, select_steps
-    from runbook.training.walkthrough import Walkthrough
+    from runbook.execution.session import SessionOptions, StepChoice, require_inventory
+    from runbook.execution.statedir import default_state_dir
+    from runbook.execution.transport import ConnectOptions
+    from runbook.training.walkthrough import train
 
-    _scenario, plan = plan_or_refuse(args, args.scenario)
-    if plan.inventory is None:
-        raise RefusedError("training runs on real hosts: give an inventory with -i FILE")
-    steps = limit_hosts(plan, select_steps(plan, args.start), args.limit)
-    options = ConnectOptions(accept_new_hostkeys=args.accept_new_hostkeys)
-    transports = open_all(hosts_needed(plan, steps), ssh_factory(plan, options))
-    try:
-        return Walkthrough(plan, transports, sys.stdin, sys.stdout).run(steps)
-    finally:
-        close_all(transports.values())
+    plan = plan_or_refuse(args, args.scenario)
+    require_inventory(plan, "training runs on real hosts")
+    options = SessionOptions(
+        state_dir=args.state_dir or default_state_dir(),
+        record=False,
+        connect=ConnectOptions(accept_new_hostkeys=args.accept_new_hostkeys),
+    )
+    return train(
+        plan,
+        options,
+        StepChoice(start=args.start, limit=args.limit),
+        sys.stdin,
+        sys.stdout,
+        warn=lambda text: print(f"runbook: warning: {text}", file=sys.stderr),
+    )

@@ -15,7 +15,7 @@ from typing import Any
 
 from docutils import nodes
 
-from runbook.docutils_.messages import RunbookWarning, report
+from runbook.docutils_.messages import report
 from runbook.docutils_.nodes import (
     PLACEHOLDERS,
     scenario_node,
@@ -24,6 +24,7 @@ from runbook.docutils_.nodes import (
     verify_node,
 )
 from runbook.model import Scenario, SourceLocation, Step, StepOptions, Variable, Verify
+from runbook.model.problems import ProblemCode
 from runbook.parsing.variables import (
     VariableReferenceError,
     expansion_order,
@@ -97,18 +98,18 @@ class _Collector:
                         current.prose.append(text)
             elif isinstance(node, variable_node):
                 if current is None:
-                    self.problem(node, RunbookWarning.ORPHAN_VARIABLE, _orphan("variable"))
+                    self.problem(node, ProblemCode.ORPHAN_VARIABLE, _orphan("variable"))
                 else:
                     current.variables.append(node)
             elif isinstance(node, step_node):
                 prose = "\n\n".join(current.prose) if current is not None else ""
                 last_step = _PendingStep(node, prose)
                 if current is None:
-                    self.problem(node, RunbookWarning.ORPHAN_STEP, _orphan("step"))
+                    self.problem(node, ProblemCode.ORPHAN_STEP, _orphan("step"))
                 else:
                     current.prose = []
                     current.steps.append(last_step)
-            else:
+            elif isinstance(node, verify_node):
                 self.attach_verify(node, last_step)
         self.finish(current)
         return self.scenarios
@@ -127,10 +128,12 @@ class _Collector:
                 yield child
 
     def check_nesting(self, node: nodes.Element) -> None:
-        for inner in node.findall(lambda n: isinstance(n, PLACEHOLDERS), include_self=False):
+        for inner in node.findall(nodes.Element, include_self=False):
+            if not isinstance(inner, PLACEHOLDERS):
+                continue
             self.problem(
                 inner,
-                RunbookWarning.SYNTAX,
+                ProblemCode.SYNTAX,
                 f"a {_directive(inner)} directive inside the content of a "
                 f"{_directive(node)} directive is ignored; write it after that directive",
             )
@@ -139,13 +142,13 @@ class _Collector:
         if step is None:
             self.problem(
                 node,
-                RunbookWarning.ORPHAN_VERIFY,
+                ProblemCode.ORPHAN_VERIFY,
                 "verify directive without a step before it; it verifies the step just above",
             )
         elif step.verify is not None or step.node["verify"] is not None:
             self.problem(
                 node,
-                RunbookWarning.VERIFY,
+                ProblemCode.VERIFY,
                 f"the step {step.node['title']!r} already has a verification "
                 f"(at line {(step.verify or step.node).line}); a step has one",
             )
@@ -172,6 +175,7 @@ class _Collector:
                 steps=tuple(step for step, _ in steps),
                 description=_text_of(node),
                 requires=node["requires"],
+                provides=node.get("provides", ()),
                 variables=tuple(variable for variable, _ in variables),
                 hosts_role=node["hosts"],
                 min_nodes=node["nodes"],
@@ -181,7 +185,7 @@ class _Collector:
             )
         except ValueError as error:
             if name:
-                self.problem(node, RunbookWarning.SCENARIO, str(error))
+                self.problem(node, ProblemCode.SCENARIO, str(error))
             return
         if node["invalid"] or not self.first_time(node, name):
             return
@@ -201,7 +205,7 @@ class _Collector:
         if name in self.first_seen:
             self.problem(
                 node,
-                RunbookWarning.DUPLICATE,
+                ProblemCode.DUPLICATE,
                 f"duplicate scenario name {name!r}; the first is at {self.first_seen[name]}",
             )
             return False
@@ -221,7 +225,7 @@ class _Collector:
                 first = _location(declared[node["name"]])
                 self.problem(
                     node,
-                    RunbookWarning.DUPLICATE,
+                    ProblemCode.DUPLICATE,
                     f"variable {node['name']!r} is declared twice; the first is at {first}",
                 )
                 continue
@@ -242,7 +246,7 @@ class _Collector:
                     location=_location(node),
                 )
             except ValueError as error:
-                self.problem(node, RunbookWarning.VARIABLE, str(error))
+                self.problem(node, ProblemCode.VARIABLE, str(error))
                 continue
             result.append((variable, node))
         return result
@@ -257,7 +261,7 @@ class _Collector:
                 if reference not in declared:
                     self.problem(
                         node,
-                        RunbookWarning.VARIABLE,
+                        ProblemCode.VARIABLE,
                         f"the default of {name!r} refers to ${{{reference}}}, "
                         "which is not a variable declared in this scenario",
                     )
@@ -266,7 +270,7 @@ class _Collector:
         try:
             expansion_order(unblamed)
         except VariableReferenceError as error:
-            self.problem(declared[error.variable], RunbookWarning.VARIABLE, str(error))
+            self.problem(declared[error.variable], ProblemCode.VARIABLE, str(error))
             blamed.add(error.variable)
         return blamed
 
@@ -306,9 +310,11 @@ class _Collector:
                 prose=item.prose,
                 options=options,
                 location=_location(node),
+                script_line=node.get("script_line"),
+                guard_line=node.get("unless_line"),
             )
         except ValueError as error:
-            self.problem(node, RunbookWarning.STEP, str(error))
+            self.problem(node, ProblemCode.STEP, str(error))
         except _Reported:
             pass
         return None
@@ -320,8 +326,10 @@ class _Collector:
         if item.verify is not None:
             source: nodes.Element = item.verify
             command, expect_exit = item.verify["command"], item.verify["expect_exit"] or 0
+            command_line = item.verify.get("command_line")
         elif node["verify"] is not None:
             source, command, expect_exit = node, node["verify"], 0
+            command_line = node.get("verify_line")
         else:
             if given:
                 raise ValueError(
@@ -343,13 +351,17 @@ class _Collector:
         }
         try:
             return Verify(
-                command=command, expect_exit=expect_exit, location=_location(source), **waiting
+                command=command,
+                expect_exit=expect_exit,
+                location=_location(source),
+                command_line=command_line,
+                **waiting,
             )
         except ValueError as error:
-            self.problem(source, RunbookWarning.VERIFY, str(error))
+            self.problem(source, ProblemCode.VERIFY, str(error))
             raise _Reported from None
 
-    def problem(self, node: nodes.Element, kind: RunbookWarning, message: str) -> None:
+    def problem(self, node: nodes.Element, kind: ProblemCode, message: str) -> None:
         report(self.document, kind, message, source=node.source, line=node.line)
 
 

@@ -24,11 +24,12 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 
-from runbook.docutils_.messages import RunbookWarning, report
+from runbook.docutils_.messages import report
 from runbook.docutils_.nodes import scenario_node, step_node, variable_node, verify_node
 from runbook.docutils_.roles import SPHINX_TEXT_ROLES, plain_text_role
 from runbook.errors import RunbookError
 from runbook.model.location import SourceLocation
+from runbook.model.problems import ProblemCode
 from runbook.model.target import ALL
 from runbook.parsing import options as parse
 from runbook.parsing.targets import parse_role, parse_target
@@ -39,7 +40,7 @@ class _Invalid:
     """An option value that did not convert; reported by the directive's ``run``."""
 
     error: str
-    kind: RunbookWarning = RunbookWarning.OPTION
+    kind: ProblemCode = ProblemCode.OPTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class _Unknown:
 
 
 def _lenient(
-    convert: Callable[[str], Any], kind: RunbookWarning = RunbookWarning.OPTION
+    convert: Callable[[str], Any], kind: ProblemCode = ProblemCode.OPTION
 ) -> Callable[[str | None], Any]:
     """``convert`` for an option spec: docutils and MyST give ``None`` for no value."""
 
@@ -65,14 +66,18 @@ def _unknown(text: str | None) -> _Unknown:
     return _Unknown()
 
 
-class _OptionSpec(dict[str, Callable[[str | None], Any]]):
-    """An option spec that accepts every name, so unknown ones reach ``run``."""
+class _OptionSpec(dict[str, Callable[[str], Any]]):
+    """An option spec that accepts every name, so unknown ones reach ``run``.
 
-    def __missing__(self, name: str) -> Callable[[str | None], Any]:
+    docutils gives a converter ``None`` for an option written without a value, so ours all
+    take ``str | None``; the type says ``str`` as docutils' own ``option_spec`` does.
+    """
+
+    def __missing__(self, name: str) -> Callable[[str], Any]:
         return _unknown
 
 
-_target = _lenient(parse_target, RunbookWarning.TARGET)
+_target = _lenient(parse_target, ProblemCode.TARGET)
 _text = _lenient(parse.parse_text)
 _flag = _lenient(parse.parse_flag)
 _count = _lenient(parse.parse_count)
@@ -108,12 +113,12 @@ class _RunbookDirective(Directive):
     required_arguments = 0
     optional_arguments = 1
     final_argument_whitespace = True
-    option_spec: ClassVar[dict[str, Callable[[str | None], Any]]] = _OptionSpec()
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = _OptionSpec()
 
     def location(self) -> tuple[str | None, int | None]:
         return self.state_machine.get_source_and_line(self.lineno)
 
-    def problem(self, kind: RunbookWarning, message: str, option: str | None = None) -> None:
+    def problem(self, kind: ProblemCode, message: str, option: str | None = None) -> None:
         source, line = self.location()
         if option is not None and line is not None:
             line += self.option_offset(option)
@@ -141,7 +146,7 @@ class _RunbookDirective(Directive):
             if isinstance(value, _Unknown):
                 known = ", ".join(f":{key}:" for key in self.option_spec)
                 self.problem(
-                    RunbookWarning.OPTION,
+                    ProblemCode.OPTION,
                     f"unknown option :{name}: of the {self.name} directive (known: {known})",
                     name,
                 )
@@ -155,6 +160,31 @@ class _RunbookDirective(Directive):
 
     def argument(self) -> str:
         return self.arguments[0].strip() if self.arguments else ""
+
+    def content_line(self) -> int | None:
+        """The source line of the content's first non-blank line (what :meth:`verbatim`
+        returns starts there), so a checker's line inside it maps back to the page.
+
+        Found in ``block_text``, which starts at the directive's line in rST and in MyST
+        (their ``content_offset`` count from different places).
+        """
+        content = self.verbatim().split("\n")
+        _source, line = self.location()
+        if line is None or not content[0].strip():
+            return None
+        block = [text.strip() for text in self.block_text.split("\n")]
+        wanted = [text.strip() for text in content[:3]]
+        for index in range(1, len(block)):
+            if block[index : index + len(wanted)] == wanted:
+                return line + index
+        return None
+
+    def option_line(self, option: str) -> int | None:
+        """The source line of an option, or None when it is not given."""
+        if option.replace("-", "_") not in self.options and option not in self.options:
+            return None
+        _source, line = self.location()
+        return None if line is None else line + self.option_offset(option)
 
     def verbatim(self) -> str:
         """The content as written, without leading and trailing blank lines."""
@@ -186,6 +216,7 @@ class ScenarioDirective(_RunbookDirective):
         {
             "title": _text,
             "requires": _lenient(parse.parse_scenario_names),
+            "provides": _lenient(parse.parse_scenario_names),
             "hosts": _lenient(parse_role),
             "nodes": _positive,
         }
@@ -195,7 +226,7 @@ class ScenarioDirective(_RunbookDirective):
         values, good = self.read_options()
         name = self.argument()
         if not name:
-            self.problem(RunbookWarning.SCENARIO, "the scenario directive needs a name")
+            self.problem(ProblemCode.SCENARIO, "the scenario directive needs a name")
             good = False
         node = self.placeholder(
             scenario_node(
@@ -203,6 +234,7 @@ class ScenarioDirective(_RunbookDirective):
                 name=name,
                 title=values.get("title"),
                 requires=values.get("requires", ()),
+                provides=values.get("provides", ()),
                 hosts=values.get("hosts"),
                 nodes=values.get("nodes", 1),
                 origin=self.origin(),
@@ -224,7 +256,7 @@ class VariableDirective(_RunbookDirective):
         values, good = self.read_options()
         name = self.argument()
         if not name:
-            self.problem(RunbookWarning.VARIABLE, "the variable directive needs a name")
+            self.problem(ProblemCode.VARIABLE, "the variable directive needs a name")
             good = False
         node = self.placeholder(
             variable_node(
@@ -285,6 +317,9 @@ class StepDirective(_RunbookDirective):
                 copy=values.get("copy", ()),
                 copy_from=values.get("copy_from"),
                 invalid=not good,
+                script_line=self.content_line(),
+                unless_line=self.option_line("unless"),
+                verify_line=self.option_line("verify"),
             )
         )
         node += self.code_block(script)
@@ -310,6 +345,7 @@ class VerifyDirective(_RunbookDirective):
                 timeout=values.get("timeout"),
                 expect_exit=values.get("expect_exit"),
                 invalid=not good,
+                command_line=self.content_line(),
             )
         )
         node += self.code_block(command)
@@ -328,7 +364,7 @@ class LegacyScenarioDirective(_RunbookDirective):
         values, good = self.read_options()
         argument = self.argument()
         if not argument:
-            self.problem(RunbookWarning.LEGACY, "legacy-scenario needs the path of a file")
+            self.problem(ProblemCode.LEGACY, "legacy-scenario needs the path of a file")
             return []
         source, _line = self.location()
         base = Path(source).parent if source else Path()
@@ -369,11 +405,11 @@ class LegacyScenarioDirective(_RunbookDirective):
     def report_at(self, location: SourceLocation | None, message: str) -> None:
         """A problem in the legacy file itself, at its own line when it has one."""
         if location is None:
-            self.problem(RunbookWarning.LEGACY, message)
+            self.problem(ProblemCode.LEGACY, message)
         else:
             report(
                 self.state.document,
-                RunbookWarning.LEGACY,
+                ProblemCode.LEGACY,
                 message,
                 source=location.path,
                 line=location.line,
@@ -406,12 +442,15 @@ def directives_registered() -> Iterator[None]:
     needs Sphinx's environment, which the fast path does not have, so it is hidden and
     Sphinx's reference roles read as their text instead (:mod:`runbook.docutils_.roles`).
     """
-    saved_directives, saved_roles = directives._directives, roles._roles
-    directives._directives, roles._roles = {}, {}
+    # The registries are module globals that docutils has no API (and its stubs no type) for.
+    directive_globals, role_globals = vars(directives), vars(roles)
+    saved = directive_globals["_directives"], role_globals["_roles"]
+    directive_globals["_directives"], role_globals["_roles"] = {}, {}
     register_directives()
     for name in SPHINX_TEXT_ROLES:
-        roles.register_local_role(name, plain_text_role)
+        # types-docutils has a role return only references; docutils takes any nodes.
+        roles.register_local_role(name, plain_text_role)  # type: ignore[arg-type]
     try:
         yield
     finally:
-        directives._directives, roles._roles = saved_directives, saved_roles
+        directive_globals["_directives"], role_globals["_roles"] = saved

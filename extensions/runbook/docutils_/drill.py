@@ -31,9 +31,9 @@ from runbook.docutils_.directives import (
     _text,
     directives_registered,
 )
-from runbook.docutils_.messages import RunbookWarning
 from runbook.model.drill import FAULTS, PROBES, RESTORES, Budget, Drill
 from runbook.model.location import SourceLocation
+from runbook.model.problems import ProblemCode
 from runbook.parsing import drill as parse_drill
 from runbook.parsing import options as parse
 
@@ -93,7 +93,7 @@ class DrillDirective(_RunbookDirective):
                     docname=getattr(self.state.document.settings, "runbook_docname", None),
                 )
             except ValueError as error:
-                self.problem(RunbookWarning.DRILL, f"drill {name!r}: {error}")
+                self.problem(ProblemCode.DRILL, f"drill {name!r}: {error}")
         node = self.placeholder(drill_node(self.block_text, name=name, drill=drill))
         if drill is not None:
             node += drill_card(drill)

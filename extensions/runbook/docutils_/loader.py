@@ -18,20 +18,25 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runbook.docutils_.messages import Problem, RunbookWarning
 from runbook.docutils_.pagecache import PageCache
 from runbook.errors import ParseError, PlanError
-from runbook.model import Scenario, SourceLocation
+from runbook.model import Problem, ProblemCode, Scenario, ScenarioGraph, SourceLocation
 
 if TYPE_CHECKING:
     from docutils import nodes
 
-__all__ = ["Guide", "Problem", "load_guide", "load_scenario", "parse_source"]
+__all__ = [
+    "Guide",
+    "Problem",
+    "load_guide",
+    "load_scenario",
+    "parse_source",
+    "requirement_graph",
+]
 
 SUFFIXES = (".rst", ".md")
 #: The MyST syntax extensions the guide's ``conf.py`` enables, so prose reads the same here.
@@ -63,7 +68,8 @@ def load_guide(docs_dir: Path, *, cache: bool = False) -> Guide:
     """Every scenario of the guide under ``docs_dir``, in guide order.
 
     Guide order is document order by path, then position in the document. Duplicate
-    names across documents and ``requires`` naming no scenario are problems too. With
+    names across documents and what the scenario graph reports (``requires`` naming no
+    scenario, requirements in a cycle) are problems too. With
     ``cache``, unchanged pages come from the user's page cache (if it is usable).
     """
     if not docs_dir.is_dir():
@@ -75,9 +81,7 @@ def load_guide(docs_dir: Path, *, cache: bool = False) -> Guide:
         try:
             text = _read(path)
         except ParseError as error:
-            problems.append(
-                Problem(SourceLocation(str(path)), RunbookWarning.SYNTAX, error.message)
-            )
+            problems.append(Problem(SourceLocation(str(path)), ProblemCode.SYNTAX, error.message))
             continue
         if not _PREFILTER.search(text):
             continue
@@ -92,12 +96,12 @@ def load_guide(docs_dir: Path, *, cache: bool = False) -> Guide:
                 problems.append(
                     Problem(
                         scenario.location or SourceLocation(str(path)),
-                        RunbookWarning.DUPLICATE,
+                        ProblemCode.DUPLICATE,
                         f"duplicate scenario name {scenario.name!r}; "
                         f"the first is at {first.location}",
                     )
                 )
-    problems.extend(_check_requires(scenarios.values()))
+    problems.extend(ScenarioGraph(scenarios).problems())
     return Guide(scenarios, problems)
 
 
@@ -113,8 +117,72 @@ def load_scenario(
     A path (``.rst``, ``.md`` or ``.scenario``) is read alone. A name is looked up in the
     guide, then as ``NAME.scenario`` under ``scenarios_dir``. Problems in what was read
     raise :class:`ParseError` listing them; an unknown name raises :class:`PlanError`.
-    With ``cache``, unchanged pages come from the user's page cache (if it is usable).
+    So does what the scenario graph reports of the scenario and everything it requires
+    (a requirement naming no scenario of the guide, requirements in a cycle): a scenario
+    that cannot be deployed is refused before it is planned or run. With ``cache``,
+    unchanged pages come from the user's page cache (if it is usable).
     """
+    scenario = _find_scenario(ref, docs_dir, scenarios_dir, cache=cache)
+    problems = requirement_graph(scenario, docs_dir, cache=cache).problems()
+    if problems:
+        raise PlanError.of(problems)
+    return scenario
+
+
+def requirement_graph(
+    scenario: Scenario, docs_dir: Path = Path("docs"), *, cache: bool = False
+) -> ScenarioGraph:
+    """The graph of ``scenario`` and what it requires, directly or not, from the guide.
+
+    The first few requirements are looked up like ``runbook plan NAME`` does (the pages
+    that seem to declare it); after that, or when that fails, the whole guide is read, once
+    (each look-up scans every page, so a long chain of requirements would cost its square).
+    A requirement the guide does not have is left out, and the graph reports it.
+    """
+    pages = PageCache.open(cache)
+    found = {scenario.name: scenario}
+    pending = list(scenario.requires)
+    guide: Guide | None = None
+    while pending:
+        name = pending.pop(0)
+        if name in found:
+            continue
+        required = None
+        if guide is None and len(found) <= FEW_PAGES:
+            required = _declared_in_few_pages(docs_dir, name, pages)
+        if required is None:
+            if guide is None:
+                guide = load_guide(docs_dir, cache=cache) if docs_dir.is_dir() else Guide()
+            required = guide.scenarios.get(name)
+        if required is not None:
+            found[name] = required
+            pending.extend(required.requires)
+        elif guide is not None:
+            # Not a scenario: something scenarios provide; every provider is an alternative.
+            for provider in guide.scenarios.values():
+                if name in provider.provides and provider.name not in found:
+                    found[provider.name] = provider
+                    pending.extend(provider.requires)
+    return ScenarioGraph(found)
+
+
+def alternatives_of(
+    scenario: Scenario, docs_dir: Path = Path("docs"), *, cache: bool = False
+) -> ScenarioGraph:
+    """The guide's scenarios that provide what ``scenario`` provides (it included).
+
+    Only a scenario that provides something reads the whole guide for this.
+    """
+    found = {scenario.name: scenario}
+    if scenario.provides and docs_dir.is_dir():
+        for other in load_guide(docs_dir, cache=cache).scenarios.values():
+            if set(other.provides) & set(scenario.provides):
+                found.setdefault(other.name, other)
+    return ScenarioGraph(found)
+
+
+def _find_scenario(ref: str, docs_dir: Path, scenarios_dir: Path, *, cache: bool) -> Scenario:
+    """:func:`load_scenario` without its requirements."""
     path = Path(ref)
     if path.suffix == ".scenario":
         return _legacy(path)
@@ -193,7 +261,7 @@ def _parse(text: str, path: str, docname: str | None) -> tuple[list[Scenario], l
         settings.runbook_problems.append(
             Problem(
                 SourceLocation(path, document.current_line),
-                RunbookWarning.SYNTAX,
+                ProblemCode.SYNTAX,
                 f"the {'MyST' if myst else 'reStructuredText'} parser failed here: {error!r}",
             )
         )
@@ -203,7 +271,7 @@ def _parse(text: str, path: str, docname: str | None) -> tuple[list[Scenario], l
         settings.record_dependencies.list
         or failed_includes
         or any(scenario.origin == "legacy" for scenario in scenarios)
-        or any(problem.kind is RunbookWarning.LEGACY for problem in problems)
+        or any(problem.code is ProblemCode.LEGACY for problem in problems)
     )
     return scenarios, problems, self_contained
 
@@ -341,49 +409,6 @@ def _read(path: Path) -> str:
         raise ParseError(f"cannot be read ({error.strerror})", where) from None
 
 
-def _check_requires(scenarios: Iterable[Scenario]) -> list[Problem]:
-    """``requires`` that name no scenario of the guide, and requirement cycles."""
-    by_name = {scenario.name: scenario for scenario in scenarios}
-    problems = []
-    for scenario in by_name.values():
-        where = scenario.location or SourceLocation(scenario.name)
-        for required in scenario.requires:
-            if required not in by_name:
-                problems.append(
-                    Problem(
-                        where,
-                        RunbookWarning.REFERENCE,
-                        f"scenario {scenario.name!r} requires {required!r}, "
-                        "which is not a scenario of the guide",
-                    )
-                )
-        cycle = _cycle_from(scenario.name, by_name)
-        if cycle:
-            problems.append(
-                Problem(
-                    where,
-                    RunbookWarning.REFERENCE,
-                    "scenarios require each other: " + " -> ".join(cycle),
-                )
-            )
-    return problems
-
-
-def _cycle_from(start: str, by_name: dict[str, Scenario]) -> list[str] | None:
-    """A requirement path from ``start`` back to itself, if there is one."""
-    stack = [(start, [start])]
-    seen: set[str] = set()
-    while stack:
-        name, path = stack.pop()
-        for required in by_name[name].requires if name in by_name else ():
-            if required == start:
-                return [*path, start]
-            if required not in seen:
-                seen.add(required)
-                stack.append((required, [*path, required]))
-    return None
-
-
 def _observer(problems: list[Problem], path: str, failed_includes: list[str]) -> Any:
     """Keep docutils' and MyST's messages about our directives as syntax problems.
 
@@ -399,7 +424,7 @@ def _observer(problems: list[Problem], path: str, failed_includes: list[str]) ->
             problems.append(
                 Problem(
                     SourceLocation(message.get("source") or path, message.get("line")),
-                    RunbookWarning.SYNTAX,
+                    ProblemCode.SYNTAX,
                     _tidy(text),
                 )
             )

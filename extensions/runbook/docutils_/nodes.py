@@ -15,11 +15,12 @@ standard nodes; the command's fast path discards the doctree.
 ``scenario_node`` (``scenario`` and ``legacy-scenario`` directives)
     ``name`` (str): the directive's argument (``""`` when missing; legacy: ``:name:`` or
     the file's stem). ``title`` (str | None): ``:title:`` as written (the model falls back
-    to the enclosing section's title, then the name). ``requires`` (tuple[str, ...]),
-    ``hosts`` (str | None), ``nodes`` (int, default 1). ``origin`` (str): ``"rst"``,
-    ``"myst"`` or ``"legacy"``. ``legacy`` (:class:`~runbook.model.Scenario` | None): for
-    ``origin == "legacy"``, the imported scenario itself (renamed, verification script
-    attached); ``legacy_path`` (str | None): that file's path. ``invalid`` (bool).
+    to the enclosing section's title, then the name). ``requires`` and ``provides``
+    (tuple[str, ...]), ``hosts`` (str | None), ``nodes`` (int, default 1). ``origin``
+    (str): ``"rst"``, ``"myst"`` or ``"legacy"``. ``legacy``
+    (:class:`~runbook.model.Scenario` | None): for ``origin == "legacy"``, the imported
+    scenario itself (renamed, verification script attached); ``legacy_path``
+    (str | None): that file's path. ``invalid`` (bool).
     Children: the description, parsed as body elements (none for legacy).
     Set by the collector: ``rb_scenario`` (str), the scenario's name.
 

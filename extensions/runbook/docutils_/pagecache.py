@@ -35,8 +35,8 @@ import stat
 import sys
 from pathlib import Path
 
-from runbook.docutils_.messages import Problem
 from runbook.model import Scenario
+from runbook.model.problems import Problem
 
 __all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "PageCache", "default_cache_dir"]
 
@@ -44,7 +44,7 @@ CACHE_DIR_ENV = "RUNBOOK_CACHE_DIR"
 #: ``RUNBOOK_CACHE=0`` turns the cache off, as ``--no-cache`` does.
 CACHE_ENV = "RUNBOOK_CACHE"
 #: Bumped when an entry's layout changes.
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 3
 #: Packages whose code makes the parse: this program's parsing layers and the parsers.
 _OWN_PARTS = ("model", "parsing", "docutils_")
 _PARSERS = ("docutils", "myst_parser", "markdown_it", "mdit_py_plugins")

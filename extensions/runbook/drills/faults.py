@@ -1,7 +1,7 @@
 """Injecting and undoing a drill's fault: by the testbed's fault commands, or by an operator.
 
-On the testbed the fault is done from outside the nodes (:mod:`runbook.testbed.faults`);
-``freeze`` uses the cgroup freezer on the node's group directly. On real hosts nothing
+On the testbed the fault is done from outside the nodes (:mod:`runbook.testbed.faults`).
+On real hosts nothing
 can cut a power supply: the operator is told what to do and confirms when it is done.
 """
 
@@ -44,7 +44,7 @@ class TestbedFaults:
             elif fault.kind == "netem":
                 faults.netem(self.name, node, loss=fault.loss, delay_ms=fault.delay_ms)
             elif fault.kind == "freeze":
-                self._freezer(node, freeze=True)
+                faults.freeze(self.name, node)
 
     def restore(self, fault: Fault, nodes: Sequence[str]) -> None:
         from runbook.testbed import faults
@@ -55,25 +55,23 @@ class TestbedFaults:
             for node in nodes:
                 faults.poweron(self.name, node, wait=True)
         for node in nodes:
+            # A node the cluster fenced meanwhile is powered off or booting: its power cycle
+            # already undid the fault (a fresh boot has its link up, no impairment, no freeze).
+            if fault.kind in ("poweroff", "outage", "kill-service") or not self._running(node):
+                continue
             if fault.kind == "link-down":
                 faults.link_up(self.name, node)
             elif fault.kind == "netem":
                 faults.clear(self.name, node)
             elif fault.kind == "freeze":
-                self._freezer(node, freeze=False)
+                faults.thaw(self.name, node)
         # kill-service: the unit is started again by the drill's own restore, over SSH.
 
-    def _freezer(self, node_name: str, *, freeze: bool) -> None:
-        from runbook.testbed import cgroups, lifecycle, node, state
+    def _running(self, node_name: str) -> bool:
+        from runbook.testbed import lifecycle, node
 
-        with state.locked(self.name):
-            current = lifecycle.existing(self.name)
-            spec = current.node(node_name)
-            group = node.group(current, spec)
-            if freeze:
-                cgroups.freeze(group)
-            else:
-                cgroups.thaw(group)
+        current = lifecycle.existing(self.name)
+        return node.running(current, current.node(node_name))
 
 
 class OperatorFaults:

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runbook.docutils_.messages import Problem, RunbookWarning
 from runbook.errors import ParseError, PlanError
 from runbook.model.drill import Drill
 from runbook.model.location import SourceLocation
+from runbook.model.problems import Problem, ProblemCode
 
 _PREFILTER = re.compile(r"(?:\.\.\s+drill::|[`:]{3,}\s*\{drill\})")
 
@@ -34,7 +34,7 @@ def load_drills(docs_dir: Path) -> GuideDrills:
             text = _read(path)
         except ParseError as error:
             found.problems.append(
-                Problem(SourceLocation(str(path)), RunbookWarning.SYNTAX, error.message)
+                Problem(SourceLocation(str(path)), ProblemCode.SYNTAX, error.message)
             )
             continue
         if not _PREFILTER.search(text):
@@ -48,7 +48,7 @@ def load_drills(docs_dir: Path) -> GuideDrills:
                 found.problems.append(
                     Problem(
                         drill.location or SourceLocation(str(path)),
-                        RunbookWarning.DUPLICATE,
+                        ProblemCode.DUPLICATE,
                         f"duplicate drill name {drill.name!r}; the first is at {first.location}",
                     )
                 )
@@ -80,12 +80,12 @@ def parse_drills(
     except Exception as error:  # a crash of docutils or MyST on odd input; say where
         problem = Problem(
             SourceLocation(path, document.current_line),
-            RunbookWarning.SYNTAX,
+            ProblemCode.SYNTAX,
             f"the parser failed here: {error!r}",
         )
         return [], [problem]
     drills = [node["drill"] for node in document.findall(drill_node) if node["drill"] is not None]
-    problems = [p for p in settings.runbook_problems if p.kind is not RunbookWarning.ORPHAN_STEP]
+    problems = [p for p in settings.runbook_problems if p.code is not ProblemCode.ORPHAN_STEP]
     return drills, sorted(problems, key=lambda p: p.location.line or 0)
 
 

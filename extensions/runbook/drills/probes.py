@@ -153,7 +153,7 @@ class SqlWriter:
             try:
                 if not transport.alive:
                     transport.open()
-                result = transport.run(self._command(sql), stdin=stdin, timeout=timeout)
+                result = transport.run_command(self._command(sql), stdin=stdin, timeout=timeout)
             except Exception:
                 continue
             if result.exit_status == -1:  # the node is gone or hangs: the next one

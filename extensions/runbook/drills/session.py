@@ -103,7 +103,7 @@ class DrillSession:
             try:
                 if not transport.alive:
                     transport.open()
-                result = transport.run(self.drill.verify, timeout=30)
+                result = transport.run_command(self.drill.verify, timeout=30)
             except Exception:
                 failing.append(host)
                 continue
@@ -164,7 +164,7 @@ class DrillSession:
     def vip_holder(self) -> str:
         pattern = f" {self.target.vip}/"
         for host in self.target.hosts:
-            result = self.transports[host].run("ip -o -4 addr show", timeout=15)
+            result = self.transports[host].run_command("ip -o -4 addr show", timeout=15)
             if result.exit_status == 0 and pattern in result.stdout.decode(errors="replace"):
                 return host
         raise DrillError(f"no host holds the VIP {self.target.vip}")
@@ -243,7 +243,7 @@ class DrillSession:
         from shlex import quote
 
         for node in nodes:
-            self.transports[node].run(
+            self.transports[node].run_command(
                 f"systemctl is-active --quiet {quote(unit)} || systemctl start {quote(unit)}",
                 timeout=60,
             )

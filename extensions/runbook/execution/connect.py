@@ -1,41 +1,18 @@
-"""Opening the run's transports, one per host, in parallel, before any step runs."""
+"""Opening the run's transports, one per host, in parallel, before any step runs.
+
+:class:`~runbook.execution.transport.ConnectOptions`, what a connection is opened with,
+lives beside the transport protocol.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 from runbook.execution.errors import ConnectError, HostKeyError
-from runbook.execution.transport import LocalTransport, Transport
+from runbook.execution.transport import ConnectOptions, LocalTransport, Transport
 from runbook.plan.model import LOCAL_HOST, Plan
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectOptions:
-    """How the run connects: host key policy, time limits and retries.
-
-    A connection that cannot be made (refused, timed out, no route) is tried again
-    ``retries`` times, ``backoff`` seconds after the first failure and twice as long after
-    each next one: an sshd restarting or a link flapping is survived, a host that stays
-    down is reported after a bounded wait. A host that acknowledges nothing for
-    ``alive_timeout`` seconds is declared lost, even in the middle of a command.
-    """
-
-    accept_new_hostkeys: bool = False
-    timeout: float = 15.0
-    #: known_hosts for hosts whose inventory entry names none (``~`` is expanded).
-    default_known_hosts: Path = Path("~/.ssh/known_hosts")
-    retries: int = 3
-    backoff: float = 1.0
-    alive_timeout: float = 60.0
-
-    def delays(self) -> list[float]:
-        """The waits before each new try of a failed connection."""
-        return [self.backoff * 2**number for number in range(max(self.retries, 0))]
-
 
 TransportFactory = Callable[[str], Transport]
 
@@ -46,6 +23,7 @@ def ssh_factory(plan: Plan, options: ConnectOptions) -> TransportFactory:
     def make(name: str) -> Transport:
         if name == LOCAL_HOST:
             return LocalTransport(LOCAL_HOST)
+        # Imported here: the plan and check paths never load Fabric (start-up time).
         from runbook.execution.ssh import SSHTransport
 
         if plan.inventory is None:

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from runbook.execution.events import (
     CommandDone,
@@ -27,6 +27,11 @@ from runbook.execution.events import (
 )
 from runbook.execution.results import HostOutcome
 from runbook.model import Step
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
 
 #: Style of each host status, for the terminal.
 STYLES = {
@@ -104,7 +109,8 @@ class ConsoleReport:
         self.hints = hints or Hints()
         self._state = _State()
         self._lock = threading.Lock()
-        self._live = None
+        self._live: Live | None = None
+        self._console: Console | None
         if rich:
             from rich.console import Console
 
@@ -272,7 +278,7 @@ class ConsoleReport:
         elif self._live is not None:
             self._live.refresh()
 
-    def _footer(self):
+    def _footer(self) -> Text:
         from rich.text import Text
 
         state = self._state

@@ -1,4 +1,7 @@
-"""Digests that tell whether a step, or a whole plan, is still the one a journal recorded.
+"""Digests that tell whether a step is still the one a journal recorded, and name inventories.
+
+The plan's own digest, the one ``runbook plan`` shows and the journal records with each
+run, is :func:`runbook.plan.serialize.plan_digest`; there is no other.
 
 A step's fingerprint covers what changes its effect: script, guard, verification, target,
 options, the hosts it runs on, and the plan's non-secret variable values. It leaves out
@@ -66,10 +69,6 @@ def plan_fingerprints(plan: Plan) -> tuple[str, ...]:
     """One fingerprint per planned step, in plan order."""
     variables = variables_digest(plan)
     return tuple(step_fingerprint(planned, variables) for planned in plan.steps)
-
-
-def plan_digest(plan: Plan) -> str:
-    return _digest([plan.scenario.name, *plan_fingerprints(plan)])[:16]
 
 
 def inventory_key(inventory: Inventory | None) -> str:

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from runbook.execution.errors import LockedError, RefusedError
-from runbook.execution.shell import BASH, quote
+from runbook.execution.shell import quote
 from runbook.execution.transport import Transport
 from runbook.plan.model import LOCAL_HOST
 
@@ -92,9 +92,13 @@ def _holder(text: str) -> Holder | None:
 class HostLocks:
     """The locks of one run on every remote host it touches, taken all at once."""
 
-    def __init__(self, transports: Mapping[str, Transport], holder: Holder) -> None:
+    def __init__(
+        self, transports: Mapping[str, Transport], holder: Holder, *, path: str = LOCK_FILE
+    ) -> None:
         self.transports = {n: t for n, t in transports.items() if n != LOCAL_HOST}
         self.holder = holder
+        #: The lock file on each host (``/run`` unless a test says otherwise).
+        self.path = path
         #: Each locked host's lock file.
         self.held: dict[str, str] = {}
         self.notes: list[str] = []
@@ -114,17 +118,17 @@ class HostLocks:
     def _take(self, name: str) -> str | None:
         transport = self.transports[name]
         script = _ACQUIRE.format(
-            holder=quote(self.holder.text()), path=quote(LOCK_FILE), taken=TAKEN
+            holder=quote(self.holder.text()), path=quote(self.path), taken=TAKEN
         )
         for _ in range(2):
-            result = transport.run(BASH, script.encode())
+            result = transport.run_script(script.encode())
             path, _, content = result.out.partition("\n")
             if result.exit_status == 0:
                 self.held[name] = path
                 return None
             if result.exit_status != TAKEN:
                 why = result.lost or result.err.strip() or f"exit status {result.exit_status}"
-                return f"{name}: cannot create {path or LOCK_FILE}: {why}"
+                return f"{name}: cannot create {path or self.path}: {why}"
             content = content.strip()
             holder = _holder(content)
             if holder is None or not holder.stale:
@@ -134,8 +138,8 @@ class HostLocks:
                     f"remove {path} on {name}"
                 )
             self.notes.append(f"{name}: took over the lock of a run that is gone ({content})")
-            transport.run(BASH, _remove_if(path, content))
-        return f"{name}: {LOCK_FILE} keeps coming back; another run is starting there"
+            transport.run_script(_remove_if(path, content))
+        return f"{name}: {self.path} keeps coming back; another run is starting there"
 
     def release(self) -> None:
         """Remove this run's lock files where the connection is still up.
@@ -154,7 +158,7 @@ class HostLocks:
         transport = self.transports[name]
         if transport.alive:
             transport.open()
-            transport.run(BASH, _remove_if(path, self.holder.text()), RELEASE_TIMEOUT)
+            transport.run_script(_remove_if(path, self.holder.text()), RELEASE_TIMEOUT)
 
 
 def _remove_if(path: str, content: str) -> bytes:

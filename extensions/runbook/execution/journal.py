@@ -26,16 +26,24 @@ know, so a format only grows. No output and no variable values are written: mess
 masked like the console's.
 A step is *done* on a host when that host's latest record for it says ``ok`` or
 ``skipped`` (its guard found it already done). ``--check`` runs write nothing.
+
+Each record type is a frozen dataclass here (:class:`RunRecord`, :class:`HostRecord`,
+:class:`FactsRecord`, :class:`EndRecord`); :func:`encode` is the writer's only way to a
+line and :func:`read_journal` the only reader, for ``--resume``, ``requires``, the
+writer's completion check and the executed guide alike. A line of a known type whose
+fields have the wrong types is skipped with a warning naming its line.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from runbook.execution.errors import ResumeError
 from runbook.execution.events import (
@@ -76,25 +84,32 @@ class JournalWriter:
             outcome = event.outcome
             self._done_here[(outcome.step_id, outcome.host)] = outcome.status in DONE_STATUSES
             self._write(
-                {
-                    "t": "host",
-                    "step": outcome.step_id,
-                    "fp": self._fingerprints.get(outcome.step_id, ""),
-                    "host": outcome.host,
-                    "status": outcome.status,
-                    "phase": outcome.phase,
-                    "exit": outcome.exit_status,
-                    "duration": round(outcome.duration, 3),
-                    "message": outcome.message,
-                }
+                HostRecord(
+                    run=self._run,
+                    time=_now(),
+                    step=outcome.step_id,
+                    fp=self._fingerprints.get(outcome.step_id, ""),
+                    host=outcome.host,
+                    status=outcome.status,
+                    phase=outcome.phase or "",
+                    exit=outcome.exit_status,
+                    duration=round(outcome.duration, 3),
+                    message=outcome.message,
+                )
             )
         elif isinstance(event, HostFacts) and self._fd is not None:
             self._write(
-                {"t": "facts", "host": event.host, "os": event.os, "packages": event.packages}
+                FactsRecord(
+                    run=self._run,
+                    time=_now(),
+                    host=event.host,
+                    os=event.os,
+                    packages=dict(event.packages),
+                )
             )
         elif isinstance(event, RunFinished) and self._fd is not None:
             complete = event.status == "done" and self._complete()
-            self._write({"t": "end", "status": event.status, "complete": complete})
+            self._write(EndRecord(self._run, _now(), event.status, complete))
             self._sync()
             os.close(self._fd)
             self._fd = None
@@ -115,17 +130,18 @@ class JournalWriter:
             p.step.id: fp for p, fp in zip(event.planned, event.fingerprints, strict=True)
         }
         self._write(
-            {
-                "t": "run",
-                "scenario": event.scenario,
-                "digest": event.digest,
-                "inventory": event.inventory,
-                "inventory_name": event.inventory_name,
-                "steps": self._fingerprints,
-                "selected": list(event.selected),
-                "hosts": list(event.hosts),
-                "pid": os.getpid(),
-            }
+            RunRecord(
+                run=self._run,
+                time=_now(),
+                scenario=event.scenario,
+                digest=event.digest,
+                inventory=event.inventory,
+                inventory_name=event.inventory_name,
+                steps=dict(self._fingerprints),
+                selected=tuple(event.selected),
+                hosts=tuple(event.hosts),
+                pid=os.getpid(),
+            )
         )
 
     def _complete(self) -> bool:
@@ -142,10 +158,9 @@ class JournalWriter:
         state = read_journal(self.path)
         return all(state.done(p.step.id, p.hosts, self._fingerprints[p.step.id]) for p in earlier)
 
-    def _write(self, record: dict) -> None:
+    def _write(self, record: Record) -> None:
         assert self._fd is not None
-        full = {"v": FORMAT, **record, "run": self._run, "time": round(time.time(), 3)}
-        os.write(self._fd, (json.dumps(full) + "\n").encode("utf-8"))
+        os.write(self._fd, encode(record))
         self._unsynced = True
 
     def _sync(self) -> None:
@@ -154,14 +169,182 @@ class JournalWriter:
             self._unsynced = False
 
 
+def _now() -> float:
+    return round(time.time(), 3)
+
+
+# -- the records, and the one reader -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A run began: what it planned and where (``t: run``)."""
+
+    run: str
+    time: float
+    scenario: str
+    digest: str = ""
+    #: The inventory's key (it names the journal file), and its name for people.
+    inventory: str = ""
+    inventory_name: str = ""
+    #: Every planned step's fingerprint, by step id.
+    steps: dict[str, str] = field(default_factory=dict)
+    selected: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    pid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostRecord:
+    """One step finished on one host (``t: host``)."""
+
+    run: str
+    time: float
+    step: str
+    host: str
+    status: str
+    fp: str = ""
+    phase: str = ""
+    exit: int | None = None
+    duration: float = 0.0
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FactsRecord:
+    """A host's OS and package versions, asked after its steps (``t: facts``)."""
+
+    run: str
+    time: float
+    host: str
+    os: str = ""
+    #: None: the host did not say.
+    packages: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EndRecord:
+    """A run ended (``t: end``); ``complete``: every planned step done on every host."""
+
+    run: str
+    time: float
+    status: str
+    complete: bool = False
+
+
+Record = RunRecord | HostRecord | FactsRecord | EndRecord
+_KIND: dict[type, str] = {
+    RunRecord: "run",
+    HostRecord: "host",
+    FactsRecord: "facts",
+    EndRecord: "end",
+}
+
+
+def encode(record: Record) -> bytes:
+    """One journal line: the format, the type, then the record's fields."""
+    fields = {name: getattr(record, name) for name in record.__dataclass_fields__}
+    for name, value in fields.items():
+        if isinstance(value, tuple):
+            fields[name] = list(value)
+    line = {"v": FORMAT, "t": _KIND[type(record)], **fields}
+    return (json.dumps(line) + "\n").encode("utf-8")
+
+
+class _Shape(ValueError):
+    """A record of a known type whose fields are not what the writer writes."""
+
+
+def decode(data: dict[str, Any]) -> Record | None:
+    """The record a journal line holds; None for a type this reader does not know.
+
+    Each field is read by its declared type, so the record classes above are the one
+    description of the format. Fields this reader does not know are skipped and missing
+    ones take their defaults, so journals of earlier formats read as they are; only the
+    names a record is about (its scenario, step, host) must be there.
+    """
+    name = data.get("t")
+    kind = _TYPES.get(name) if isinstance(name, str) else None
+    if kind is None:
+        return None
+    return kind(**{f.name: _READERS[str(f.type)](data, f.name) for f in fields(kind)})
+
+
+_TYPES: dict[str, type[Record]] = {name: kind for kind, name in _KIND.items()}
+_REQUIRED = frozenset({"scenario", "step", "host"})
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if isinstance(value, str):
+        return value
+    if value is not None or key in _REQUIRED:
+        raise _Shape(f"{key} is not a string")
+    return ""
+
+
+def _number(data: dict[str, Any], key: str) -> float:
+    value = data.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _Shape(f"{key} is not a number")
+    return float(value)
+
+
+def _integer(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise _Shape(f"{key} is not a whole number")
+    return value
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise _Shape(f"{key} is not true or false")
+    return value
+
+
+def _texts(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _Shape(f"{key} is not a list of strings")
+    return tuple(value)
+
+
+def _mapping(data: dict[str, Any], key: str, *, nulls: bool = True) -> dict[str, str | None]:
+    value = data.get(key, {})
+    if not isinstance(value, dict) or not all(
+        isinstance(item, str) or (nulls and item is None) for item in value.values()
+    ):
+        raise _Shape(f"{key} is not a mapping of strings")
+    return dict(value)
+
+
+def _fingerprints(data: dict[str, Any], key: str) -> dict[str, str]:
+    return {name: fp or "" for name, fp in _mapping(data, key, nulls=False).items()}
+
+
+#: How each declared field type is read (the annotations are strings here).
+_READERS: dict[str, Callable[[dict[str, Any], str], Any]] = {
+    "str": _text,
+    "float": _number,
+    "int | None": _integer,
+    "bool": _flag,
+    "tuple[str, ...]": _texts,
+    "dict[str, str]": _fingerprints,
+    "dict[str, str | None]": _mapping,
+}
+
+
 @dataclass
 class JournalState:
-    """What a journal says: its runs, and each (step, host)'s latest record."""
+    """What a journal says: its records in order, and each (step, host)'s latest record."""
 
     path: Path
-    runs: list[dict] = field(default_factory=list)
-    ends: list[dict] = field(default_factory=list)
-    latest: dict[tuple[str, str], dict] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
+    ends: list[EndRecord] = field(default_factory=list)
+    latest: dict[tuple[str, str], HostRecord] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -173,20 +356,24 @@ class JournalState:
         was made with this fingerprint)."""
         for host in hosts:
             record = self.latest.get((step_id, host))
-            if record is None or record.get("status") not in DONE_STATUSES:
+            if record is None or record.status not in DONE_STATUSES:
                 return False
-            if fingerprint is not None and record.get("fp") != fingerprint:
+            if fingerprint is not None and record.fp != fingerprint:
                 return False
         return True
 
     @property
     def complete(self) -> bool:
         """The last run ended with every step of its plan done on every host."""
-        return bool(self.ends) and bool(self.ends[-1].get("complete"))
+        return bool(self.ends) and self.ends[-1].complete
 
 
 def read_journal(path: Path) -> JournalState:
-    """Read a journal; a missing file is an empty journal, a torn line a warning."""
+    """Read a journal; a missing file is an empty journal, a torn or unreadable line a warning.
+
+    The one reader of the format: ``--resume``, ``requires``, the writer's own completion
+    check and the executed guide all read journals through it.
+    """
     state = JournalState(path)
     try:
         lines = path.read_bytes().split(b"\n")
@@ -197,22 +384,26 @@ def read_journal(path: Path) -> JournalState:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
-            if not isinstance(record, dict):
-                raise ValueError("not an object")
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise _Shape("not an object")
+            record = decode(data)
+        except _Shape as error:
+            state.warnings.append(f"{path}: ignored line {number + 1}: {error}")
+            continue
         except ValueError:
             where = "last line (torn by a crash?)" if number >= last - 1 else f"line {number + 1}"
             state.warnings.append(f"{path}: ignored an unreadable {where}")
             continue
-        kind = record.get("t")
-        if kind == "run":
+        if record is None:
+            continue
+        state.records.append(record)
+        if isinstance(record, RunRecord):
             state.runs.append(record)
-        elif kind == "end":
+        elif isinstance(record, EndRecord):
             state.ends.append(record)
-        elif kind == "host":
-            step, host = record.get("step"), record.get("host")
-            if isinstance(step, str) and isinstance(host, str):
-                state.latest[(step, host)] = record
+        elif isinstance(record, HostRecord):
+            state.latest[(record.step, record.host)] = record
     return state
 
 

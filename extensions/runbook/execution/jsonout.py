@@ -37,8 +37,10 @@ def _plain(value: object) -> object:
     return value
 
 
-def event_record(event: Event) -> dict:
-    return {"event": event_name(event), **_plain(event)}
+def event_record(event: Event) -> dict[str, object]:
+    fields = _plain(event)
+    assert isinstance(fields, dict)  # every event is a dataclass
+    return {"event": event_name(event), **fields}
 
 
 class JsonEvents:

@@ -19,10 +19,11 @@ DONE_STATUSES = frozenset({"ok", "skipped"})
 class CommandResult:
     """One command's exit status, output and wall time, as bytes off the wire.
 
-    ``exit_status`` is -1 when the command was killed or its connection lost before it
-    reported a status. ``lost`` then says why the connection failed: the command may or
-    may not have finished on its host; ``unreachable`` means it never started there
-    (the host could not be reconnected).
+    Shaped after Invoke's ``Result``: ``exit_status`` is -1 when the command was killed,
+    ran out of time (``timed_out``: it was stopped, with everything it started) or its
+    connection was lost before it reported a status. ``lost`` then says why the connection
+    failed: the command may or may not have finished on its host; ``unreachable`` means
+    it never started there (the host could not be reconnected).
     """
 
     exit_status: int
@@ -31,6 +32,12 @@ class CommandResult:
     duration: float
     lost: str = ""
     unreachable: bool = False
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """The command ran to its end and exited 0."""
+        return self.exit_status == 0 and not self.timed_out
 
     @property
     def out(self) -> str:

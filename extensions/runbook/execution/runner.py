@@ -43,22 +43,18 @@ from runbook.execution.events import (
     StepStarted,
     VerifyTry,
 )
-from runbook.execution.fingerprint import (
-    inventory_key,
-    inventory_name,
-    plan_digest,
-    plan_fingerprints,
-)
+from runbook.execution.fingerprint import inventory_key, inventory_name, plan_fingerprints
 from runbook.execution.hostfacts import TIMEOUT as FACTS_TIMEOUT
 from runbook.execution.hostfacts import facts_command, parse_facts
 from runbook.execution.packages import installed_packages
 from runbook.execution.registered import RegisteredValues
 from runbook.execution.results import CommandResult, HostOutcome, HostStatus, Phase
-from runbook.execution.shell import BASH, script_text
+from runbook.execution.shell import script_text
 from runbook.execution.transport import Transport
 from runbook.execution.verify import mismatch, run_verification
 from runbook.model import Secret, Step, Value, mask_text
 from runbook.plan.model import Plan, PlannedStep
+from runbook.plan.serialize import plan_digest
 
 Decision = Literal["run", "skip", "quit"]
 #: Asked before each step in ``--step`` mode.
@@ -137,7 +133,7 @@ class Runner:
                 title=plan.scenario.title,
                 docname=plan.scenario.docname,
                 mode=self.mode,
-                digest=plan_digest(plan),
+                digest=plan.digest or plan_digest(plan),
                 inventory=inventory_key(plan.inventory),
                 planned=plan.steps,
                 fingerprints=plan_fingerprints(plan),
@@ -234,7 +230,7 @@ class Runner:
         if transport is None or not transport.alive or self._cancelled.is_set():
             return
         try:
-            result = transport.run(BASH, script_text({}, facts_command(packages)), FACTS_TIMEOUT)
+            result = transport.run_script(script_text({}, facts_command(packages)), FACTS_TIMEOUT)
         except Exception:  # a question about the host must not turn a passed run into a crash
             return
         if result.exit_status != 0:
@@ -293,7 +289,9 @@ class Runner:
                 self.bus.emit(HostDone(step, outcomes[host]))
         return [outcomes[host] for host in hosts], interrupted or self._cancelled.is_set()
 
-    def _collect(self, futures: dict[Future[HostOutcome], str], outcomes: dict) -> None:
+    def _collect(
+        self, futures: dict[Future[HostOutcome], str], outcomes: dict[str, HostOutcome]
+    ) -> None:
         """Wait for a batch; after a failure, hosts not yet started are not started."""
         stopping = False
         for future in as_completed(futures):
@@ -361,7 +359,9 @@ class Runner:
                     message="already done: its guard (unless) succeeds",
                 )
         if payload is not None and host != source:
-            result = self._raw(planned, host, "copy", copying.UNPACK, payload)
+            result = self._copied(
+                planned, host, copying.UNPACK, self.transports[host].put_files(payload), payload
+            )
             if result.exit_status != 0:
                 return self._failed(
                     planned,
@@ -484,8 +484,14 @@ class Runner:
     def _pack(self, planned: PlannedStep, source: str) -> tuple[bytes | None, HostOutcome | None]:
         """Read the step's ``copy`` paths from the source host into memory."""
         started = time.monotonic()
-        command = copying.pack_command(planned.step.options.copy_paths)
-        result = self._raw(planned, source, "copy", command, b"")
+        paths = planned.step.options.copy_paths
+        result = self._copied(
+            planned,
+            source,
+            copying.pack_command(paths),
+            self.transports[source].get_files(paths),
+            b"",
+        )
         if self._cancelled.is_set():
             return None, self._outcome(planned, source, "interrupted", started, phase="copy")
         if result.exit_status != 0:
@@ -507,7 +513,7 @@ class Runner:
         timeout: float | None = None,
         attempt: int = 1,
     ) -> CommandResult:
-        result = self.transports[host].run(BASH, script_text(env, body), timeout)
+        result = self.transports[host].run_script(script_text(env, body), timeout)
         self.bus.emit(
             CommandDone(
                 step=planned.step,
@@ -523,17 +529,16 @@ class Runner:
         )
         return result
 
-    def _raw(
-        self, planned: PlannedStep, host: str, phase: Phase, command: str, stdin: bytes
+    def _copied(
+        self, planned: PlannedStep, host: str, command: str, result: CommandResult, sent: bytes
     ) -> CommandResult:
-        """A command whose output is data (a tar stream): reported by size only."""
-        result = self.transports[host].run(command, stdin)
-        moved = len(result.stdout) or len(stdin)
+        """Report one end of a copy (``command`` ran it); its data is counted, never shown."""
+        moved = len(result.stdout) or len(sent)
         self.bus.emit(
             CommandDone(
                 step=planned.step,
                 host=host,
-                phase=phase,
+                phase="copy",
                 attempt=1,
                 command=command,
                 exit_status=result.exit_status,

@@ -1,11 +1,11 @@
 """The SSH transport: one Fabric/paramiko connection per host, channels driven directly.
 
-The only module that imports fabric and paramiko. Scripts (:data:`~runbook.execution.shell.BASH`)
+The only module of the runner that imports fabric and paramiko. Scripts (``run_script``)
 go to the host's command loop (:mod:`cmdloop`), one channel kept open for the whole run,
-so a command costs one round trip and no new sshd session. Any other command line, or a
-script while the loop is busy, gets a channel of its own: the script is written to its
-standard input, then standard output and error are read until end-of-file and the exit
-status.
+so a command costs one round trip and no new sshd session. A command line
+(``run_command``: the tar ends of a copy), or a script while the loop is busy, gets a
+channel of its own: its standard input is written, then standard output and error are
+read until end-of-file and the exit status.
 Driving channels (rather than ``Connection.run``) avoids Invoke's input-polling threads
 and sleeps, and ``TCP_NODELAY`` stops each small request from waiting on the peer's
 delayed ACK (see bench/ and docs/benchmarks.md).
@@ -19,17 +19,19 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import paramiko
 from fabric import Connection
 
 from runbook.execution.cmdloop import LOOP_COMMAND, LoopOutput, frame, new_marker
-from runbook.execution.connect import ConnectOptions
 from runbook.execution.errors import ConnectError, HostKeyError
 from runbook.execution.results import CommandResult
 from runbook.execution.shell import BASH
+from runbook.execution.transport import ConnectOptions, OverCommandLines
 from runbook.plan.model import Host
 
 _known_hosts_lock = threading.Lock()
@@ -55,15 +57,11 @@ class _AeadFirstTransport(paramiko.Transport):
     ``cryptography``. The other ciphers stay offered, after GCM, for servers without it.
     """
 
-    _preferred_ciphers = (
-        "aes128-gcm@openssh.com",
-        "aes256-gcm@openssh.com",
-        *(
-            name
-            for name in paramiko.Transport._preferred_ciphers
-            if not name.endswith("-gcm@openssh.com")
-        ),
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = self.get_security_options()
+        gcm = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+        options.ciphers = (*gcm, *(name for name in options.ciphers if name not in gcm))
 
 
 class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
@@ -78,7 +76,9 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
         self.known_hosts = known_hosts
         self.accept_new = accept_new
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         fingerprint = key.fingerprint
         if not self.accept_new:
             raise HostKeyError(
@@ -97,13 +97,18 @@ def _private(path: str, flags: int) -> int:
     return os.open(path, flags, 0o600)
 
 
-class SSHTransport:
-    """Commands on one inventory host over one SSH connection, reused by every step."""
+class SSHTransport(OverCommandLines):
+    """Commands on one inventory host over one SSH connection, reused by every step.
 
-    def __init__(self, host: Host, options: ConnectOptions) -> None:
+    ``key_files`` replaces the host's one key file when the settings come from elsewhere
+    (Fabric's ``-i`` and ssh_config may name several).
+    """
+
+    def __init__(self, host: Host, options: ConnectOptions, key_files: Sequence[str] = ()) -> None:
         self.host = host.name
         self._spec = host
         self._options = options
+        self._key_files = list(key_files) or ([host.key_file] if host.key_file else [])
         self._known_hosts = (
             Path(host.known_hosts).expanduser()
             if host.known_hosts
@@ -149,9 +154,9 @@ class SSHTransport:
             port=spec.port,
             connect_timeout=self._options.timeout,
             connect_kwargs={
-                "key_filename": spec.key_file,
-                "look_for_keys": spec.key_file is None,
-                "allow_agent": spec.key_file is None,
+                "key_filename": self._key_files or None,
+                "look_for_keys": not self._key_files,
+                "allow_agent": not self._key_files,
                 "banner_timeout": self._options.timeout,
                 "auth_timeout": self._options.timeout,
                 "transport_factory": _AeadFirstTransport,
@@ -255,23 +260,48 @@ class SSHTransport:
         if channel is not None:
             channel.close()
 
-    def run(self, command: str, stdin: bytes = b"", timeout: float | None = None) -> CommandResult:
+    def run_script(self, script: bytes, timeout: float | None = None) -> CommandResult:
         started = time.monotonic()
         if self._aborted.is_set():
-            return CommandResult(-1, b"", b"connection closed\n", 0.0)
-        if command == BASH and self._loop_busy.acquire(blocking=False):
+            return _closed()
+        if self._loop_busy.acquire(blocking=False):
             try:
-                return self._run_in_loop(stdin, started, timeout)
+                return self._run_in_loop(script, started, timeout)
             finally:
                 self._loop_busy.release()
-        if command == BASH:
-            # The script reports the session's pid itself, as the loop's scripts do.
-            stdin = f"{REPORT_PGID}\n".encode() + stdin
+        # A session of its own; :data:`BASH` is a compound command run in the session's
+        # own shell, and the script reports that shell's pid itself, as the loop's do.
+        return self._in_session(BASH, f"{REPORT_PGID}\n".encode() + script, started, timeout)
+
+    def run_command(
+        self, command: str, stdin: bytes = b"", timeout: float | None = None
+    ) -> CommandResult:
+        started = time.monotonic()
+        if self._aborted.is_set():
+            return _closed()
+        # The whole line runs in the session's shell (no ``exec``: ``a; b`` is both).
+        return self._in_session(f"{REPORT_PGID}; {command}", stdin, started, timeout)
+
+    def _in_session(
+        self, line: str, stdin: bytes, started: float, timeout: float | None
+    ) -> CommandResult:
+        """``line`` as a new session's command line, reporting its pid first."""
         try:
             channel = self._session()
         except ConnectError as error:
             return _not_connected(error, started)
-        return self._command(channel, command, stdin, started, timeout)[0]
+        with channel:
+            running = _Running(channel)
+            with self._lock:
+                self._running.add(running)
+            try:
+                channel.exec_command(line)
+                return self._drive(running, stdin, started, timeout)
+            except (paramiko.SSHException, OSError, EOFError) as error:
+                return self._lost(bytearray(), bytearray(), started, error)
+            finally:
+                with self._lock:
+                    self._running.discard(running)
 
     def _run_in_loop(self, stdin: bytes, started: float, timeout: float | None) -> CommandResult:
         """The script through the command loop; once more on a new loop if it never began.
@@ -344,8 +374,7 @@ class SSHTransport:
                 if deadline <= now:
                     running.timed_out = True
                     self._stop(running)
-                    stderr = output.stderr + f"\ntimed out after {timeout:g}s\n".encode()
-                    return CommandResult(-1, output.stdout, stderr, timeout or 0.0)
+                    return _timed_out(output.stdout, output.stderr, timeout)
                 wait = min(wait, deadline - now)
             select.select([channel], [], [], wait)
         # The loop ended before the command did: killed, or its connection went down.
@@ -358,29 +387,6 @@ class SSHTransport:
             )
         duration = time.monotonic() - started
         return CommandResult(-1, output.stdout, output.stderr, duration)
-
-    def _command(
-        self,
-        channel: paramiko.Channel,
-        command: str | None,
-        stdin: bytes,
-        started: float,
-        timeout: float | None,
-    ) -> tuple[CommandResult, _Running]:
-        """``command`` started on ``channel`` (None: it already runs) and driven to its end."""
-        with channel:
-            running = _Running(channel)
-            with self._lock:
-                self._running.add(running)
-            try:
-                if command is not None:
-                    channel.exec_command(_remote(command))
-                return self._drive(running, stdin, started, timeout), running
-            except (paramiko.SSHException, OSError, EOFError) as error:
-                return self._lost(bytearray(), bytearray(), started, error), running
-            finally:
-                with self._lock:
-                    self._running.discard(running)
 
     def _drive(
         self,
@@ -428,8 +434,7 @@ class SSHTransport:
                     if deadline <= now:
                         running.timed_out = True
                         self._stop(running)
-                        stderr += f"\ntimed out after {timeout:g}s\n".encode()
-                        return CommandResult(-1, bytes(stdout), bytes(stderr), timeout or 0.0)
+                        return _timed_out(bytes(stdout), bytes(stderr), timeout)
                     wait = min(wait, deadline - now)
                 if channel.eof_received:
                     # All output is in; only the status is missing, and it wakes no select.
@@ -510,6 +515,14 @@ class _Transient(ConnectError):
     """A connection failure that may pass: refused, timed out, reset, no route."""
 
 
+def _closed() -> CommandResult:
+    return CommandResult(-1, b"", b"connection closed\n", 0.0)
+
+
+def _timed_out(stdout: bytes, stderr: bytes, timeout: float | None) -> CommandResult:
+    return CommandResult(-1, stdout, stderr, timeout or 0.0, timed_out=True)
+
+
 def _not_connected(error: ConnectError, started: float) -> CommandResult:
     text = str(error)
     return CommandResult(-1, b"", f"{text}\n".encode(), time.monotonic() - started, text, True)
@@ -538,24 +551,17 @@ def _watch_liveness(transport: paramiko.Transport, alive_timeout: float) -> None
     and ``TCP_USER_TIMEOUT`` fails the socket when that data stays unacknowledged; the
     lost packets of a merely bad link are retransmitted well within that time.
     """
+    interval = max(1, int(alive_timeout / 4))
+    transport.set_keepalive(interval)
     sock = transport.sock
+    if not isinstance(sock, socket.socket):
+        return  # a channel through a jump host (ProxyJump in ~/.ssh/config): no TCP options
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    interval = max(1, int(alive_timeout / 4))
     if hasattr(socket, "TCP_USER_TIMEOUT"):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(alive_timeout * 1000))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, interval)
-    transport.set_keepalive(interval)
-
-
-def _remote(command: str) -> str:
-    """The command line sent to sshd for ``command``, the session reporting its pid first.
-
-    :data:`BASH` reads a script that reports the pid itself (see ``run``), and is a
-    compound command run in the session's own shell, so it is sent as it is.
-    """
-    return command if command == BASH else f"{REPORT_PGID}; exec {command}"
 
 
 def _key_name(host: Host) -> str:

@@ -32,6 +32,8 @@ def mismatch(verify: Verify, result: CommandResult, mask: Callable[[str], str]) 
     The expected-output regex is searched in standard output with ``^``/``$`` matching at
     line boundaries, so ``^3$`` accepts the usual one-line answer with its newline.
     """
+    if result.timed_out:
+        return f"timed out after {round(result.duration, 1):g}s"
     if result.exit_status != verify.expect_exit:
         why = f"exit status {result.exit_status}, expected {verify.expect_exit}"
         said = (result.out.strip() or result.err.strip()).splitlines()

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from runbook.errors import ExportError
 from runbook.export.templates import jinja_str, render
 from runbook.export.view import StepView, ansible_group, context
 from runbook.model import Scenario, Verify
+
+#: An Ansible host pattern made of validated group and host names: nothing to template.
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(\[\d+\])?"
+HOST_PATTERN_RE = re.compile(rf"{_NAME}(:{_NAME})*")
+
+
+def host_pattern(pattern: str) -> str:
+    """``pattern`` when it holds only names; Ansible templates ``hosts:``, so nothing else."""
+    if not HOST_PATTERN_RE.fullmatch(pattern):
+        raise ExportError(f"cannot export the host pattern {pattern!r}: it is not plain names")
+    return pattern
 
 
 def wrap(script: str, prelude: list[str]) -> str:
@@ -75,11 +88,11 @@ def _registered(steps: list[StepView], prefix: str) -> dict[int, str]:
 def render_playbook(scenario: Scenario, root: Path) -> str:
     """The playbook of one scenario."""
     ctx = context(scenario, root)
-    group = str(ctx["group"])
-    steps: list[StepView] = ctx["steps"]  # type: ignore[assignment]
+    group = ctx["group"]
+    steps = ctx["steps"]
     slug = scenario.name.replace("-", "_")
     asserts = [f"groups[{group!r}] | default([]) | length >= {scenario.min_nodes}"]
-    asserts += [f"{v.name} is defined" for v in ctx["variables"] if v.default is None]  # type: ignore[attr-defined]
+    asserts += [f"{v.name} is defined" for v in ctx["variables"] if v.default is None]
     hosts_needed = [group]
     for view in steps:
         target = view.step.target
@@ -90,10 +103,11 @@ def render_playbook(scenario: Scenario, root: Path) -> str:
         else:
             extra = [ansible_group(scenario, target)]
         hosts_needed += [h for h in extra if h not in hosts_needed]
+        host_pattern(view.pattern)
     return render(
         "ansible.yml.j2",
         **ctx,
-        first_play_hosts=":".join(hosts_needed),
+        first_play_hosts=host_pattern(":".join(hosts_needed)),
         asserts=asserts,
         env_expression=_environment_expression(scenario, group, f"rb_{slug}_addrs"),
         addrs_expression=(
@@ -102,11 +116,12 @@ def render_playbook(scenario: Scenario, root: Path) -> str:
             "{% endfor %}"
         ),
         registered=_registered(steps, f"rb_{slug}_"),
-        wrap=lambda script: wrap(script, ctx["local_exports"]),  # type: ignore[arg-type]
+        wrap=lambda script: wrap(script, ctx["local_exports"]),
         verify_failed=verify_failed,
     )
 
 
-def render_site(order: list[str], sources: dict[str, str]) -> str:
-    """``site.yml``: every scenario's playbook, in dependency order."""
-    return render("site.yml.j2", order=order, sources=sources)
+def render_site(order: list[str], sources: dict[str, str], set_aside: dict[str, str]) -> str:
+    """``site.yml``: every scenario's playbook, in dependency order, but one of each set of
+    alternatives (``set_aside`` maps the others to the one deployed instead)."""
+    return render("site.yml.j2", order=order, sources=sources, set_aside=set_aside)

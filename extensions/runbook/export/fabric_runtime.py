@@ -1,80 +1,52 @@
-"""What exported Fabric modules (``runbooks/NAME.py``) run on: plan, then run over Fabric.
+"""What exported Fabric modules (``runbooks/NAME.py``) run on: the runner, over SSH.
 
-An exported module holds its scenario as plain data; this module rebuilds the model from it,
-makes the same plan ``runbook run`` makes (the same variables, host selection and
-environment contract), and runs each step over Fabric connections with the runner's shell
-text and verification loop, so an export never guesses what the runner would do.
+An exported module holds its scenario as plain data; this module rebuilds the model from
+it, makes the same plan ``runbook run`` makes (the same variables, host selection and
+environment contract) and runs it through the same :class:`~runbook.execution.runner.Runner`
+(guards, copies, scripts, registered values, verifications, masking: one executor).
 
-Fabric calls a task once per ``-H`` host; the runner must see every host at once (``first``,
-``run_once``, ``serial``, registered values), so each task call only collects its connection
-and the ``finish`` post-task, which Fabric runs once after them, runs the steps.
+The hosts are reached with the runner's own SSH transport, configured with Fabric's
+connection settings for each ``-H`` host (user, port, ``-i`` keys, ssh_config's
+``UserKnownHostsFile`` and ``StrictHostKeyChecking accept-new``), or the inventory's.
+Two ways were measured (``python -m bench.transports``: a one-line script at a time on a
+testbed node, three rounds of a hundred): a transport over Fabric's ``Connection.run``
+took 22 to 24 ms a command (each command a new sshd session, and Invoke's reader
+threads poll and sleep), the SSH transport's command loop 0.7 to 3 ms. Only the SSH
+transport also applies ``runbook run``'s host key policy (an unknown key is refused)
+rather than Fabric's, which accepts any. So the exported tasks use the SSH transport.
+
+Fabric calls a task once per ``-H`` host; the runner must see every host at once
+(``first``, ``run_once``, ``serial``, registered values), so each task call only collects
+its connection and the ``finish`` post-task, which Fabric runs once after them, runs the
+steps through :func:`run_plan`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
-import socket
 import sys
-import threading
-import time
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import paramiko
-from fabric import Config, Connection
-from fabric.runners import Remote
-from invoke import Context, Task
+from fabric import Connection
+from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.runners import Local
+from invoke.tasks import Task
 
 from runbook.errors import RunbookError
-from runbook.execution.results import CommandResult
-from runbook.execution.shell import BASH, quote, script_text
-from runbook.execution.verify import run_verification
-from runbook.model import (
-    Scenario,
-    Secret,
-    SourceLocation,
-    Step,
-    StepOptions,
-    Value,
-    Variable,
-    Verify,
-    mask_text,
-)
+from runbook.execution.connect import TransportFactory, close_all, open_all
+from runbook.execution.console import ConsoleReport
+from runbook.execution.events import EventBus, RunFinished
+from runbook.execution.runner import Runner, hosts_needed
+from runbook.execution.transport import ConnectOptions, LocalTransport, Transport
+from runbook.model import Scenario, SourceLocation, Step, StepOptions, Variable, Verify
 from runbook.parsing.targets import parse_target
 from runbook.plan.model import LOCAL_HOST, Inventory, Plan, PlannedStep
 
 INVENTORY_ENV = "RUNBOOK_INVENTORY"
 VARS_ENV = "RUNBOOK_VARS"
-OUTPUT_TAIL = 20
-
-
-class _WholeInput:
-    """Hands the command its standard input in one piece.
-
-    Invoke reads a file-like ``in_stream`` one byte per 10 ms (it is built for typing);
-    a script of a few kilobytes would take seconds to arrive.
-    """
-
-    def read_our_stdin(self, input_: io.StringIO) -> str:
-        return input_.read()
-
-
-class _LocalRunner(_WholeInput, Local):
-    pass
-
-
-class _RemoteRunner(_WholeInput, Remote):
-    pass
-
-
-def _config() -> Config:
-    return Config(overrides={"runners": {"local": _LocalRunner, "remote": _RemoteRunner}})
 
 
 def _location(text: str | None) -> SourceLocation | None:
@@ -128,19 +100,6 @@ def scenario_from_data(data: Mapping[str, Any]) -> Scenario:
     )
 
 
-def _opened(connection: Connection) -> Connection:
-    """``connection``, open, with TCP_NODELAY on its socket.
-
-    paramiko leaves Nagle's algorithm on, so every small request on an open connection
-    waits for the peer's delayed acknowledgement: about 40 ms a command (bench/ measures it).
-    """
-    if not connection.is_connected:
-        connection.open()
-        sock = connection.client.get_transport().sock  # type: ignore[union-attr]
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return connection
-
-
 @dataclasses.dataclass
 class _Request:
     """What the task calls of one ``fab`` invocation asked for, until ``finish`` runs."""
@@ -150,6 +109,8 @@ class _Request:
     vars_file: str | None = None
     start: int = 1
     only: int | None = None
+    accept_new_hostkeys: bool = False
+    verbose: bool = False
 
 
 class Runbook:
@@ -158,23 +119,27 @@ class Runbook:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.scenario = scenario_from_data(data)
         self._request: _Request | None = None
-        self.finish = Task(self._finish, name="finish")
+        self.finish: Task[Any] = Task(self._finish, name="finish")
 
     def collect(
         self,
         c: Context,
-        *,
         inventory: str | None = None,
         vars_file: str | None = None,
-        start: int = 1,
+        accept_new_hostkeys: bool = False,
+        verbose: bool = False,
+        *,
+        start: str | None = None,
         only: int | None = None,
     ) -> None:
         """Note one task call; ``c`` is a Connection per ``-H`` host, else a plain Context."""
         request = self._request or _Request(
             inventory=inventory or os.environ.get(INVENTORY_ENV),
             vars_file=vars_file or os.environ.get(VARS_ENV),
-            start=start,
+            start=_step_number(start),
             only=only,
+            accept_new_hostkeys=accept_new_hostkeys,
+            verbose=verbose,
         )
         if isinstance(c, Connection):
             request.connections.append(c)
@@ -185,22 +150,36 @@ class Runbook:
         if request is None:
             return
         try:
-            plan = self._plan(request)
-            _Run(plan, request.connections).run(request.start, request.only)
+            plan, factory = self._plan(request)
+            steps = [
+                planned
+                for planned in plan.steps
+                if planned.step.index >= request.start
+                and (request.only is None or planned.step.index == request.only)
+            ]
+            if not steps:
+                raise RunbookError(
+                    f"no step {request.start}: the scenario has {len(plan.steps)} steps"
+                )
+            finished = run_plan(plan, steps, factory, verbose=request.verbose)
         except RunbookError as error:
             raise Exit(f"{self.scenario.name}: {error}", code=1) from None
+        if finished.status != "done":
+            where = finished.failures[0][0] if finished.failures else finished.interrupted
+            resume = f"; resume with: deploy --start {where.index}" if where else ""
+            code = 130 if finished.status == "interrupted" else 1
+            raise Exit(f"{self.scenario.name}: {finished.status}{resume}", code=code)
 
-    def _plan(self, request: _Request) -> Plan:
+    def _plan(self, request: _Request) -> tuple[Plan, TransportFactory]:
         from runbook.plan.build import build_plan
-        from runbook.plan.inventory import inventory_from_hosts, load_inventory
+        from runbook.plan.inventory import load_inventory
 
+        options = ConnectOptions(accept_new_hostkeys=request.accept_new_hostkeys)
+        settings: dict[str, _Settings] = {}
         if request.inventory:
             inventory = load_inventory(Path(request.inventory))
         elif request.connections:
-            inventory = inventory_from_hosts(c.host for c in request.connections)
-            names = tuple(host.name for host in inventory.hosts)
-            groups = dict.fromkeys(self.scenario.roles, names)
-            inventory = dataclasses.replace(inventory, groups=groups)
+            inventory, settings = _fabric_hosts(self.scenario, request.connections, options)
         else:
             raise RunbookError(
                 f"no hosts: give -H HOST,... or an inventory (--inventory or {INVENTORY_ENV})"
@@ -209,159 +188,92 @@ class Runbook:
             v.name: os.environ[v.name] for v in self.scenario.variables if v.name in os.environ
         }
         files = (Path(request.vars_file),) if request.vars_file else ()
-        return build_plan(self.scenario, inventory, files=files, cli_vars=cli_vars)
+        plan = build_plan(self.scenario, inventory, files=files, cli_vars=cli_vars)
+        return plan, _ssh_factory(inventory, options, settings)
 
 
-class _Run:
-    """One run of a plan's steps over Fabric; prints per host as each host finishes."""
+def _step_number(text: str | None) -> int:
+    """``--start``'s value, a step number; anything else ends ``fab`` with a message."""
+    if text is None:
+        return 1
+    if not str(text).isdigit() or int(text) < 1:
+        raise Exit(f"deploy --start takes a step number (1, 2, ...), not {text!r}", code=2)
+    return int(text)
 
-    def __init__(self, plan: Plan, connections: list[Connection]) -> None:
-        self.plan = plan
-        self.inventory: Inventory = plan.inventory  # type: ignore[assignment]
-        self.given = {c.host: c for c in connections}
-        self.connections: dict[str, Connection] = {}
-        self.registered: dict[str, Value] = {}
-        self.secrets = [r.value for r in plan.variables.values() if isinstance(r.value, Secret)]
-        self.lock = threading.Lock()
 
-    def run(self, start: int, only: int | None) -> None:
-        try:
-            for planned in self.plan.steps:
-                index = planned.step.index
-                if index < start or (only is not None and index != only):
-                    continue
-                self._step(planned)
-            print(f"{self.plan.scenario.name}: done", flush=True)
-        finally:
-            for connection in self.connections.values():
-                connection.close()
+def run_plan(
+    plan: Plan, steps: Sequence[PlannedStep], factory: TransportFactory, *, verbose: bool = False
+) -> RunFinished:
+    """Connect the hosts the steps need, run them with the runner, report, disconnect.
 
-    def _connection(self, name: str) -> Connection:
-        with self.lock:
-            if name not in self.connections:
-                host = self.inventory.host(name)
-                connection = self.given.get(host.address) or self.given.get(name)
-                if connection is not None:
-                    connection.config.runners.remote = _RemoteRunner
-                else:
-                    kwargs = {"key_filename": host.key_file} if host.key_file else {}
-                    connection = Connection(
-                        host.address,
-                        user=host.user,
-                        port=host.port,
-                        connect_kwargs=kwargs,
-                        config=_config(),
-                    )
-                    if host.known_hosts:
-                        connection.client.load_host_keys(host.known_hosts)
-                        connection.client.set_missing_host_key_policy(paramiko.RejectPolicy())
-                self.connections[name] = connection
-            return self.connections[name]
+    The whole of a ``fab`` run after planning, kept in one place so that it can follow
+    ``runbook run``'s lifecycle as that grows.
+    """
+    bus = EventBus(ConsoleReport(sys.stdout, verbose=verbose))
+    transports = open_all(hosts_needed(plan, steps), factory)
+    try:
+        return Runner(plan, transports, bus).run(steps)
+    finally:
+        close_all(transports.values())
 
-    def _exec(self, host: str, command: str, stdin: bytes) -> CommandResult:
-        """``command`` on ``host`` (the control host for ``local``), never raising on failure."""
-        started = time.monotonic()
-        runner = Context(_config()) if host == LOCAL_HOST else _opened(self._connection(host))
-        result = runner.run(
-            command,
-            in_stream=io.StringIO(stdin.decode("utf-8")),
-            hide=True,
-            warn=True,
-        )
-        return CommandResult(
-            result.exited,
-            result.stdout.encode("utf-8"),
-            result.stderr.encode("utf-8"),
-            time.monotonic() - started,
-        )
 
-    def _shell(self, planned: PlannedStep, host: str, body: str) -> CommandResult:
-        from runbook.plan.environment import step_environment
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """How one ``-H`` host is reached, from Fabric's settings for it."""
 
-        env = step_environment(self.plan, planned, host, self.registered)
-        return self._exec(host, BASH, script_text(env, body))
+    options: ConnectOptions
+    key_files: tuple[str, ...]
 
-    def _mask(self, text: str) -> str:
-        return mask_text(text, self.secrets)
 
-    def _step(self, planned: PlannedStep) -> None:
-        step = planned.step
-        hosts = list(planned.hosts)
-        if step.options.run_once:
-            hosts = hosts[:1]
-        print(f"==> {step.id}: {step.title} [{', '.join(hosts)}]", flush=True)
-        archive = self._archive(planned) if step.options.copy_paths else None
-        size = step.options.serial or max(len(hosts), 1)
-        outcomes: dict[str, tuple[str, CommandResult | None, str]] = {}
-        for first in range(0, len(hosts), size):
-            batch = hosts[first : first + size]
-            with ThreadPoolExecutor(max_workers=len(batch)) as pool:
-                futures = {h: pool.submit(self._on_host, planned, h, archive) for h in batch}
-            for host in batch:
-                outcomes[host] = futures[host].result()
-                self._report(step, host, *outcomes[host])
-            failed = [h for h in batch if outcomes[h][0] == "failed"]
-            if failed:
-                raise RunbookError(
-                    f"step {step.id} ({step.title}) failed on {', '.join(failed)}; it is written "
-                    f"at {step.location} (#{step.anchor}); resume with: deploy --start "
-                    f"{step.index}",
-                    step.location,
-                )
-        name = step.options.register
-        if name and hosts:
-            result = outcomes[hosts[0]][1]
-            value = result.out.strip() if result is not None else ""
-            self.registered[name] = Secret(value) if step.options.sensitive else value
+def _fabric_hosts(
+    scenario: Scenario, connections: Sequence[Connection], options: ConnectOptions
+) -> tuple[Inventory, dict[str, _Settings]]:
+    """An inventory of the ``-H`` hosts, in the order given, with Fabric's settings for each.
 
-    def _archive(self, planned: PlannedStep) -> str:
-        """The copied paths from the copy-from host, as base64 text held only in memory."""
-        from runbook.plan.build import resolve_target
+    Every role the scenario names is all of them. Keys: Fabric's ``-i`` and ssh_config's
+    ``IdentityFile``, per host; known_hosts: ssh_config's ``UserKnownHostsFile`` (else
+    ``~/.ssh/known_hosts``); ``StrictHostKeyChecking accept-new`` accepts and records a
+    new key, as ``--accept-new-hostkeys`` does.
+    """
+    from runbook.plan.inventory import inventory_from_hosts
 
-        step = planned.step
-        source = resolve_target(self.plan, step.options.copy_from)[0]  # type: ignore[arg-type]
-        paths = " ".join(quote(p) for p in step.options.copy_paths)
-        result = self._exec(source, BASH, f"tar -C / -cf - {paths} | base64 -w0\n".encode())
-        if result.exit_status != 0:
-            raise RunbookError(f"step {step.id}: reading {paths} on {source} failed", step.location)
-        self._copy_source = source
-        return result.out
-
-    def _on_host(
-        self, planned: PlannedStep, host: str, archive: str | None
-    ) -> tuple[str, CommandResult | None, str]:
-        step = planned.step
-        if step.guard:
-            guard = self._shell(planned, host, step.guard)
-            if guard.exit_status == 0:
-                return "skipped", None, "guard holds: already done"
-        if archive is not None and host != self._copy_source:
-            copied = self._exec(host, "base64 -d | tar -C / -xf -", archive.encode())
-            if copied.exit_status != 0:
-                return "failed", copied, "copying the files failed"
-        result = None
-        if step.script.strip():
-            result = self._shell(planned, host, step.script)
-            if result.exit_status != step.options.expect_exit:
-                why = f"exit status {result.exit_status}, expected {step.options.expect_exit}"
-                return "failed", result, why
-        if step.verify is not None:
-            outcome = run_verification(
-                step.verify,
-                lambda remaining: self._shell(planned, host, step.verify.command),  # type: ignore[union-attr]
-                on_retry=lambda *_: None,
-                cancelled=threading.Event(),
-                mask=self._mask,
+    base = inventory_from_hosts(c.host for c in connections)
+    hosts, settings = [], {}
+    # One host per connection, in order (a host given twice is refused above).
+    for host, connection in zip(base.hosts, connections, strict=True):
+        config = connection.ssh_config
+        known = str(config.get("userknownhostsfile", "")).split()
+        hosts.append(
+            dataclasses.replace(
+                host,
+                user=connection.user,
+                port=int(connection.port),
+                known_hosts=known[0] if known else None,
             )
-            if not outcome.passed:
-                return "failed", outcome.last, f"verification failed: {outcome.reason}"
-        return "ok", result, ""
+        )
+        files = connection.connect_kwargs.get("key_filename") or ()
+        accept = str(config.get("stricthostkeychecking", "")).lower() == "accept-new"
+        own = dataclasses.replace(
+            options,
+            accept_new_hostkeys=options.accept_new_hostkeys or accept,
+            timeout=float(connection.connect_timeout or options.timeout),
+        )
+        settings[host.name] = _Settings(own, (files,) if isinstance(files, str) else tuple(files))
+    names = tuple(host.name for host in hosts)
+    groups = dict.fromkeys(scenario.roles, names)
+    return dataclasses.replace(base, hosts=tuple(hosts), groups=groups), settings
 
-    def _report(self, step: Step, host: str, state: str, result: CommandResult | None, why: str):
-        lines = [f"    {host}: {state}" + (f" ({why})" if why else "")]
-        if result is not None and not step.options.sensitive:
-            output = self._mask(result.out + result.err).rstrip("\n")
-            tail = output.splitlines()[-OUTPUT_TAIL:] if output else []
-            lines += [f"      | {line}" for line in tail]
-        stream = sys.stderr if state == "failed" else sys.stdout
-        print("\n".join(lines), file=stream, flush=True)
+
+def _ssh_factory(
+    inventory: Inventory, options: ConnectOptions, settings: Mapping[str, _Settings]
+) -> TransportFactory:
+    """The control host's local transport, and the runner's SSH transport for each host."""
+    from runbook.execution.ssh import SSHTransport
+
+    def make(name: str) -> Transport:
+        if name == LOCAL_HOST:
+            return LocalTransport(LOCAL_HOST)
+        own = settings.get(name, _Settings(options, ()))
+        return SSHTransport(inventory.host(name), own.options, key_files=own.key_files)
+
+    return make

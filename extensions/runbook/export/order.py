@@ -1,60 +1,41 @@
-"""The order scenarios must be deployed in, from their ``requires``; cycles are errors."""
+"""The order the exports list scenarios in: the scenario graph's, refused on a cycle."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from runbook.errors import PlanError
-from runbook.model import Scenario
-
-
-def find_cycle(scenarios: Mapping[str, Scenario]) -> list[str] | None:
-    """One dependency cycle as names (first name repeated at the end), or ``None``."""
-    state: dict[str, str] = {}
-    path: list[str] = []
-
-    def visit(name: str) -> list[str] | None:
-        state[name] = "visiting"
-        path.append(name)
-        for required in scenarios[name].requires:
-            if required not in scenarios:
-                continue
-            if state.get(required) == "visiting":
-                return [*path[path.index(required) :], required]
-            if required not in state and (cycle := visit(required)):
-                return cycle
-        path.pop()
-        state[name] = "done"
-        return None
-
-    for name in scenarios:
-        if name not in state and (cycle := visit(name)):
-            return cycle
-    return None
+from runbook.model import Scenario, ScenarioGraph
 
 
 def dependency_order(scenarios: Mapping[str, Scenario]) -> list[str]:
     """Scenario names, each after everything it requires, otherwise in guide order.
 
-    Requirements naming no known scenario are left out here (the check reports them);
-    a cycle raises :class:`PlanError` at the first scenario of the cycle.
+    An export may hold only some scenarios of the guide (``runbook export NAME``), so a
+    requirement outside ``scenarios`` is not a problem here; a cycle raises
+    :class:`PlanError` with the scenario graph's message (``runbook list`` and the Sphinx
+    build report the same one).
     """
-    cycle = find_cycle(scenarios)
-    if cycle:
-        raise PlanError(
-            "scenarios require each other in a cycle: " + " -> ".join(cycle),
-            scenarios[cycle[0]].location,
-        )
-    order: list[str] = []
+    return _graph(scenarios).order()
 
-    def place(name: str) -> None:
-        if name in order:
-            return
-        for required in scenarios[name].requires:
-            if required in scenarios:
-                place(required)
-        order.append(name)
 
-    for name in scenarios:
-        place(name)
-    return order
+def alternatives_set_aside(scenarios: Mapping[str, Scenario]) -> dict[str, str]:
+    """Each alternative a deployment leaves out -> the scenario deployed instead.
+
+    ``site.yml`` runs the deployment (the first of each set of alternatives, in guide
+    order) and names these in comments, so it never deploys two alternatives.
+    """
+    graph = _graph(scenarios)
+    instead = {}
+    for name in graph.deployment():
+        for _provided, other in graph.instead(name):
+            instead[other] = name
+    return instead
+
+
+def _graph(scenarios: Mapping[str, Scenario]) -> ScenarioGraph:
+    graph = ScenarioGraph(scenarios)
+    problems = graph.problems(complete=False)
+    if problems:
+        raise PlanError.of(problems)
+    return graph

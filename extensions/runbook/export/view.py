@@ -13,9 +13,10 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
-from runbook.export.templates import jinja_str
-from runbook.model import Scenario, SourceLocation, Step, Target, Variable
+from runbook.export.templates import Escaped, jinja_str, sh_word
+from runbook.model import Scenario, SourceLocation, Step, Target
 from runbook.parsing.variables import REFERENCE_RE, expansion_order, secret_by_reference
 
 #: ``$NAME`` and ``${NAME}``: what a legacy file's LOCAL_VARIABLES may refer to.
@@ -80,17 +81,19 @@ class VariableView:
     parts: tuple[tuple[str, str], ...]
 
     @property
-    def bash_default(self) -> str:
+    def bash_default(self) -> Escaped:
         """The default as one bash word; ``${name}`` references expand, nothing else does."""
-        return "".join(
-            f'"${{{value}}}"' if kind == "ref" else shlex.quote(value) for kind, value in self.parts
+        return Escaped(
+            "".join(
+                f'"${{{value}}}"' if kind == "ref" else sh_word(value) for kind, value in self.parts
+            )
         )
 
     @property
-    def jinja_default(self) -> str:
+    def jinja_default(self) -> Escaped:
         """The default as an expression for Ansible's ``{{ }}``; references are variables."""
-        return " ~ ".join(
-            value if kind == "ref" else jinja_str(value) for kind, value in self.parts
+        return Escaped(
+            " ~ ".join(value if kind == "ref" else jinja_str(value) for kind, value in self.parts)
         )
 
 
@@ -101,7 +104,8 @@ def variable_views(scenario: Scenario) -> list[VariableView]:
     secret = secret_by_reference(defaults, {v.name for v in scenario.variables if v.secret})
     views = []
     for name in order:
-        variable: Variable = scenario.variable(name)  # type: ignore[assignment]
+        variable = scenario.variable(name)
+        assert variable is not None  # the order holds only declared names
         default = None if variable.secret else variable.default
         views.append(
             VariableView(
@@ -223,7 +227,20 @@ def other_roles(scenario: Scenario) -> list[str]:
     return [role for role in scenario.roles if role != scenario.hosts_role]
 
 
-def context(scenario: Scenario, root: Path) -> dict[str, object]:
+class Context(TypedDict):
+    """The template context shared by every format (a template sees these names)."""
+
+    s: Scenario
+    source: str
+    variables: list[VariableView]
+    steps: list[StepView]
+    other_roles: list[str]
+    legacy: bool
+    local_exports: list[str]
+    group: str
+
+
+def context(scenario: Scenario, root: Path) -> Context:
     """The template context shared by every format."""
     return {
         "s": scenario,

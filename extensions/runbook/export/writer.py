@@ -2,6 +2,7 @@
 
 Generation is pure (same scenarios, same bytes), so ``make check-runbooks`` and the test
 of the committed ``runbooks/`` compare what is on disk with what the guide gives now.
+Writing is done by :mod:`runbook.export.outdir`, which never loses a file it did not write.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 from runbook.export.ansible import render_playbook, render_site
 from runbook.export.bash import render_bash
 from runbook.export.fabric import render_fabric
-from runbook.export.order import dependency_order
+from runbook.export.order import alternatives_set_aside, dependency_order
+from runbook.export.outdir import differences, write
 from runbook.export.plan_json import dumps, render_plan
 from runbook.export.templates import render
 from runbook.export.view import source_of
@@ -31,7 +33,6 @@ _RENDER = {
     "bash": render_bash,
     "ansible": render_playbook,
 }
-EXECUTABLE = (".sh",)
 
 
 def generate(scenarios: Mapping[str, Scenario], root: Path) -> dict[str, str]:
@@ -52,12 +53,13 @@ def generate(scenarios: Mapping[str, Scenario], root: Path) -> dict[str, str]:
                 "title": scenario.title,
                 "source": source_of(scenario.location, root),
                 "requires": list(scenario.requires),
+                "provides": list(scenario.provides),
                 "steps": len(scenario.steps),
                 "files": {form: name + suffix for form, suffix in FORMATS.items()},
             }
         )
     sources = {name: source_of(scenarios[name].location, root) for name in order}
-    files["site.yml"] = render_site(order, sources)
+    files["site.yml"] = render_site(order, sources, alternatives_set_aside(scenarios))
     files["index.json"] = dumps(
         {
             "generated": "by `runbook export` from the guide; do not edit, run `make runbooks`",
@@ -69,48 +71,4 @@ def generate(scenarios: Mapping[str, Scenario], root: Path) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-def write(files: Mapping[str, str], outdir: Path, *, prune: bool = True) -> list[Path]:
-    """Write ``files`` under ``outdir``; ``prune`` removes exports of scenarios that are gone.
-
-    Returns the paths whose content changed; unchanged files are not touched.
-    """
-    outdir.mkdir(parents=True, exist_ok=True)
-    changed = []
-    for stale in stale_files(files, outdir) if prune else ():
-        stale.unlink()
-        changed.append(stale)
-    for name, text in files.items():
-        path = outdir / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            changed.append(path)
-        if path.suffix in EXECUTABLE:
-            path.chmod(0o755)
-    return changed
-
-
-def stale_files(files: Mapping[str, str], outdir: Path) -> list[Path]:
-    """Exports in ``outdir`` that the guide no longer produces (hidden files are left)."""
-    if not outdir.is_dir():
-        return []
-    return sorted(
-        path
-        for path in outdir.iterdir()
-        if path.is_file() and not path.name.startswith(".") and path.name not in files
-    )
-
-
-def differences(files: Mapping[str, str], outdir: Path, *, prune: bool = True) -> list[str]:
-    """What differs between ``outdir`` and ``files``, one line per file; empty when equal.
-
-    With ``prune``, files the guide no longer produces are differences too.
-    """
-    stale = stale_files(files, outdir) if prune else []
-    problems = [f"{path}: not produced by the guide any more" for path in stale]
-    for name, text in files.items():
-        path = outdir / name
-        if not path.exists():
-            problems.append(f"{path}: missing")
-        elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"{path}: differs from what the guide generates")
-    return problems
+__all__ = ["FORMATS", "differences", "generate", "write"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from runbook.model.graph import ScenarioGraph
 from runbook.model.location import SourceLocation
+from runbook.model.problems import Problem, ProblemCode, Severity
 from runbook.model.scenario import (
     Scenario,
     Step,
@@ -19,8 +21,12 @@ __all__ = [
     "FIRST",
     "LOCAL",
     "MASK",
+    "Problem",
+    "ProblemCode",
     "Scenario",
+    "ScenarioGraph",
     "Secret",
+    "Severity",
     "SourceLocation",
     "Step",
     "StepOptions",

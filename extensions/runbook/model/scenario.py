@@ -68,6 +68,8 @@ class Verify:
     delay: float = 2.0
     timeout: float | None = None
     location: SourceLocation | None = None
+    #: The source line of the command's first line, where a checker's line 1 is.
+    command_line: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.command.strip():
@@ -135,6 +137,9 @@ class Step:
     prose: str = ""
     options: StepOptions = field(default_factory=StepOptions)
     location: SourceLocation | None = None
+    #: Source lines of the script's and the guard's first lines, where a checker's line 1 is.
+    script_line: int | None = field(default=None, compare=False)
+    guard_line: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.index < 1:
@@ -172,6 +177,9 @@ class Scenario:
     requires: tuple[str, ...] = ()
     variables: tuple[Variable, ...] = ()
     hosts_role: str | None = None
+    #: What the scenario gives the scenarios after it, when others can give it too (``vip``:
+    #: lb or keepalived). A ``requires`` naming it is met by any one of its providers.
+    provides: tuple[str, ...] = ()
     min_nodes: int = 1
     origin: Origin = "rst"
     local_variables: tuple[tuple[str, str], ...] = ()
@@ -186,8 +194,13 @@ class Scenario:
             )
         if self.min_nodes < 1:
             raise ValueError("a scenario needs at least 1 node")
-        if self.name in self.requires:
-            raise ValueError(f"scenario {self.name!r} requires itself")
+        for provided in self.provides:
+            if not NAME_RE.match(provided):
+                raise ValueError(
+                    f"provides {provided!r} must be lower-case letters, digits and dashes"
+                )
+            if provided == self.name:
+                raise ValueError(f"scenario {self.name!r} cannot provide its own name")
         seen: set[str] = set()
         for variable in self.variables:
             if variable.name in seen:

@@ -330,7 +330,9 @@ class _Reader:
         for key, (_value, line) in attributes.items():
             self.warn(f"{key}= is not followed by a '....' block; it is ignored", line)
 
-    def block(self, opened: int, comments: list[str], attributes: dict) -> int:
+    def block(
+        self, opened: int, comments: list[str], attributes: dict[str, tuple[str, int]]
+    ) -> int:
         """Read a block opened at line ``opened``; returns the line number that closes it."""
         target, expect_exit = ALL, 0
         for key, (value, line) in attributes.items():

@@ -50,7 +50,7 @@ def parse_role(text: str) -> str:
 def _within_role(expression: str, head: str, role: str) -> Target:
     name = _role_name(expression, role)
     if head in ("all", "first"):
-        return Target(head, role=name)
+        return Target("all" if head == "all" else "first", role=name)
     kind, colon, rest = head.partition(":")
     if colon and kind == "node":
         return Target("node", role=name, index=_node_index(expression, rest))

@@ -11,11 +11,10 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from runbook.errors import ParseError
-from runbook.model import Scenario
+from runbook.errors import ParseError, PlanError
+from runbook.model import Problem, ProblemCode, Scenario
 from runbook.plan.environment import RESERVED_PREFIXES, host_values
 from runbook.plan.model import LOCAL_HOST, Inventory, Plan, ResolvedValue
-from runbook.plan.problems import Problem, plan_error
 from runbook.plan.resolve import plan_steps
 from runbook.plan.serialize import plan_digest
 from runbook.plan.variables import (
@@ -51,7 +50,7 @@ def build_plan(
         try:
             layers.append(load_variables_file(Path(path), legacy=legacy, names=declared))
         except ParseError as error:
-            problems.append((error.location, error.message))
+            problems.append(Problem(error.location, ProblemCode.PLAN, error.message))
             unread_files = True
     if inventory is not None:
         layers.append(inventory_layer(scenario, inventory.vars, inventory.location))
@@ -68,7 +67,7 @@ def build_plan(
     if require_values and not unread_files:
         problems += _missing(plan)
     if problems:
-        raise plan_error(problems)
+        raise PlanError.of(problems)
     return dataclasses.replace(plan, digest=plan_digest(plan))
 
 
@@ -77,8 +76,9 @@ def _reserved_names(scenario: Scenario) -> list[Problem]:
     for variable in scenario.variables:
         if variable.name.startswith(RESERVED_PREFIXES):
             problems.append(
-                (
+                Problem(
                     variable.location,
+                    ProblemCode.PLAN,
                     f"variable name {variable.name} is reserved: the plan sets "
                     f"{', '.join(p + '*' for p in RESERVED_PREFIXES)} itself",
                 )
@@ -86,9 +86,8 @@ def _reserved_names(scenario: Scenario) -> list[Problem]:
     for step in scenario.steps:
         register = step.options.register
         if register is not None and register.startswith(RESERVED_PREFIXES):
-            problems.append(
-                (step.location, f"step {step.id}: register name {register} is reserved")
-            )
+            message = f"step {step.id}: register name {register} is reserved"
+            problems.append(Problem(step.location, ProblemCode.PLAN, message))
     return problems
 
 
@@ -107,8 +106,9 @@ def _missing(plan: Plan) -> list[Problem]:
         elif len(lacking) < len(hosts):
             where = f" on {', '.join(lacking)}"
         problems.append(
-            (
+            Problem(
                 variable.location if variable else plan.scenario.location,
+                ProblemCode.PLAN,
                 f"required variable {name} has no value{where}; set it in a variables file, "
                 f"the inventory, or with -e {name}=VALUE",
             )

@@ -8,9 +8,8 @@ and ``local`` is the control host (:data:`LOCAL_HOST`). Hosts keep inventory ord
 
 from __future__ import annotations
 
-from runbook.model import Scenario, Step, Target
+from runbook.model import Problem, ProblemCode, Scenario, Step, Target
 from runbook.plan.model import LOCAL_HOST, Inventory, PlannedStep
-from runbook.plan.problems import Problem
 
 
 def scenario_nodes(
@@ -24,13 +23,17 @@ def scenario_nodes(
         nodes = inventory.groups[scenario.hosts_role]
         where = f"inventory group {scenario.hosts_role!r}"
     else:
-        return (), [(scenario.location, _unknown_role(scenario.hosts_role, inventory))]
+        return (), [
+            Problem(
+                scenario.location, ProblemCode.PLAN, _unknown_role(scenario.hosts_role, inventory)
+            )
+        ]
     if len(nodes) < scenario.min_nodes:
         message = (
             f"scenario {scenario.name!r} needs at least {scenario.min_nodes} nodes, "
             f"{where} has {len(nodes)}" + (f" ({', '.join(nodes)})" if nodes else "")
         )
-        return nodes, [(scenario.location, message)]
+        return nodes, [Problem(scenario.location, ProblemCode.PLAN, message)]
     return nodes, []
 
 
@@ -80,7 +83,7 @@ def plan_steps(
         try:
             planned.append(_plan_step(step, nodes, inventory))
         except ValueError as error:
-            problems.append((step.location, f"step {step.id}: {error}"))
+            problems.append(Problem(step.location, ProblemCode.PLAN, f"step {step.id}: {error}"))
             planned.append(PlannedStep(step, ()))
     return tuple(planned), nodes, problems
 

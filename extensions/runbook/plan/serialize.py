@@ -38,8 +38,10 @@ def plan_digest(plan: Plan) -> str:
 
     It covers each step's script, target, hosts, guard, verification and options, the
     scenario's nodes and a legacy file's LOCAL_VARIABLES; not titles, prose, source lines
-    or any variable's value (secrets never enter a digest). The runner's journal compares
-    it to notice that a plan changed between two runs.
+    or any variable's value (secrets never enter a digest). It is the one plan digest:
+    ``runbook plan`` shows it and the runner's journal records it with each run. Whether
+    a step changed since it ran is told by the step fingerprints the journal also keeps
+    (:mod:`runbook.execution.fingerprint`), which do follow variable values.
     """
     content = {
         "scenario": plan.scenario.name,

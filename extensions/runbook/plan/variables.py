@@ -20,12 +20,11 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from runbook.errors import ParseError
-from runbook.model import Scenario, Secret, SourceLocation, Value, reveal
+from runbook.model import Problem, ProblemCode, Scenario, Secret, SourceLocation, Value, reveal
 from runbook.model.scenario import VARIABLE_RE
 from runbook.parsing.legacy import is_secret_name
 from runbook.parsing.variables import expand, expansion_order, references
 from runbook.plan.model import ResolvedValue
-from runbook.plan.problems import Problem
 from runbook.plan.yamlfile import YamlList, YamlMap, line_of, load_yaml, parse_yaml
 
 LEGACY_PREFIX = "PHD_VAR_"
@@ -75,7 +74,9 @@ def variables_from_data(
     return found
 
 
-def _flatten(name: str, value: object, location: SourceLocation, found: dict) -> None:
+def _flatten(
+    name: str, value: object, location: SourceLocation, found: dict[str, ResolvedValue]
+) -> None:
     if isinstance(value, YamlMap):
         for key, inner in value.items():
             _flatten(f"{name}_{key}", inner, location.at(line_of(value, key)), found)
@@ -85,8 +86,10 @@ def _flatten(name: str, value: object, location: SourceLocation, found: dict) ->
 
 def _scalar(name: str, value: object, location: SourceLocation, *, legacy: bool) -> str:
     """A value as the text a script sees: lists of plain values joined by spaces."""
-    if isinstance(value, YamlList) and all(isinstance(item, str) for item in value):
-        return " ".join(value)
+    if isinstance(value, YamlList):
+        words = [item for item in value if isinstance(item, str)]
+        if len(words) == len(value):
+            return " ".join(words)
     if isinstance(value, str):
         return value
     if value is None:
@@ -165,7 +168,8 @@ def resolve(
     for layer in layers:
         for name, resolved in layer.items():
             if "\0" in reveal(resolved.value):
-                problems.append((resolved.location, f"the value of {name} contains a NUL byte"))
+                message = f"the value of {name} contains a NUL byte"
+                problems.append(Problem(resolved.location, ProblemCode.PLAN, message))
             else:
                 winners[name] = resolved
     declared = {v.name: v for v in scenario.variables}
@@ -180,14 +184,14 @@ def resolve(
         unknown = [ref for ref in references(variable.default or "") if ref not in declared]
         for ref in unknown:
             message = f"the default of {variable.name} refers to an undeclared variable ${{{ref}}}"
-            problems.append((variable.location, message))
+            problems.append(Problem(variable.location, ProblemCode.PLAN, message))
         if variable.name not in winners and variable.default is not None and not unknown:
             expandable.add(variable.name)
     defaults = {name: declared[name].default if name in expandable else None for name in declared}
     try:
         order = expansion_order(defaults)
     except ValueError as error:
-        return result, [*problems, (scenario.location, str(error))]
+        return result, [*problems, Problem(scenario.location, ProblemCode.PLAN, str(error))]
     for name in order:
         default = declared[name].default
         if name not in expandable or default is None:

@@ -36,14 +36,14 @@ _PLAIN_SCALARS = {
 }
 
 
-class YamlMap(dict):
+class YamlMap(dict[str, object]):
     """A mapping that remembers its own line and the line of each key."""
 
     line: int
     key_lines: dict[str, int]
 
 
-class YamlList(list):
+class YamlList(list[object]):
     """A list that remembers its own line and the line of each item."""
 
     line: int
@@ -93,9 +93,9 @@ def parse_yaml(text: str, path: str) -> object:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
         problem = error.problem or error.context or "malformed YAML"
-        raise ParseError(f"not valid YAML: {problem}", where.at(line)) from None
+        at = where.at(mark.line + 1) if mark is not None else where
+        raise ParseError(f"not valid YAML: {problem}", at) from None
     except yaml.YAMLError as error:
         raise ParseError(f"not valid YAML: {error}", where) from None
     except RecursionError:
@@ -131,7 +131,9 @@ class _Converter:
         try:
             if isinstance(node, yaml.SequenceNode):
                 return self.sequence(node)
-            return self.mapping(node)
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node)
+            raise self.error("unsupported kind of YAML value", node)
         finally:
             self.open.discard(id(node))
 
@@ -141,7 +143,7 @@ class _Converter:
         if node.tag == _BOOL:
             return "true" if yaml.SafeLoader.bool_values[node.value.lower()] else "false"
         if node.tag in _PLAIN_SCALARS or node.tag == "!unsafe":
-            return node.value
+            return str(node.value)
         if node.tag == "!vault":
             raise self.error(
                 "ansible-vault encrypted values cannot be read here; "
@@ -189,6 +191,7 @@ class _Converter:
         """The mappings a ``<<`` merge key names, earlier ones winning like PyYAML's."""
         value = self.convert(node)
         sources = value if isinstance(value, list) else [value]
-        if not all(isinstance(source, YamlMap) for source in sources):
+        maps = [source for source in sources if isinstance(source, YamlMap)]
+        if len(maps) != len(sources):
             raise self.error("a merge key (<<) must name a mapping or a list of mappings", node)
-        return sources
+        return maps

@@ -40,7 +40,7 @@ __all__ = ["get_scenarios", "setup"]
 STATIC = Path(__file__).parent / "static"
 
 #: Bumped whenever what the extension stores in the environment changes shape.
-ENV_VERSION = 1
+ENV_VERSION = 2
 
 
 def _add_static_path(app: Sphinx, config: Config) -> None:

@@ -47,7 +47,10 @@ class _ScenarioBuilder(Builder):
         return Path(self.confdir)
 
     def fail(self, error: RunbookError) -> None:
-        logger.warning(error.message, location=str(error.location or ""), type="runbook")
+        subtype = error.code.value if error.code is not None else None
+        logger.warning(
+            error.message, location=str(error.location or ""), type="runbook", subtype=subtype
+        )
         self._app.statuscode = 1
 
 
@@ -63,7 +66,14 @@ class RunbookExportBuilder(_ScenarioBuilder):
         except RunbookError as error:
             self.fail(error)
             return
-        changed = write(files, Path(self.outdir))
+        outdir, doctrees = Path(self.outdir), Path(self.doctreedir)
+        # sphinx-build keeps its doctrees in OUTDIR/.doctrees unless told otherwise
+        ignore = [doctrees.name] if doctrees.parent == outdir else []
+        try:
+            changed = write(files, outdir, ignore=ignore, ansible=True)
+        except RunbookError as error:
+            self.fail(error)
+            return
         logger.info("runbook: %d files, %d changed", len(files), len(changed))
 
 
@@ -94,7 +104,7 @@ class RunbookCheckBuilder(_ScenarioBuilder):
                 problem.message,
                 location=str(problem.location or ""),
                 type="runbook",
-                subtype=problem.kind.value,
+                subtype=problem.code.value,
             )
         if problems:
             self._app.statuscode = 1

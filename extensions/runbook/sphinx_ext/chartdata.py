@@ -92,7 +92,7 @@ def per_step_chart(results: Mapping[str, Any]) -> Chart:
         low=tuple(lo for _, lo, _ in ms),
         high=tuple(hi for _, _, hi in ms),
     )
-    labels = tuple(TOOL_LABELS.get(key, key) for key in keys)
+    labels = tuple(TOOL_LABELS.get(key, str(key)) for key in keys)
     alt = "; ".join(f"{label}: {m:.1f} ms" for label, (m, _, _) in zip(labels, ms, strict=True))
     return Chart(
         kind="bars",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -21,9 +21,9 @@ from sphinx.util.docutils import SphinxDirective
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-    from sphinx.builders.html import StandaloneHTMLBuilder
     from sphinx.writers.html5 import HTML5Translator
 
+from runbook.model import ProblemCode
 from runbook.sphinx_ext.chartdata import CHARTS, Chart, ChartError
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class chart_node(nodes.General, nodes.Element):
 
 
 def _figure_choice(argument: str | None) -> str:
-    return directives.choice(argument, tuple(CHARTS))
+    return directives.choice(argument or "", tuple(CHARTS))
 
 
 class RunbookChart(SphinxDirective):
@@ -72,7 +72,7 @@ class RunbookChart(SphinxDirective):
             message,
             location=self.get_location(),
             type="runbook",
-            subtype="chart",
+            subtype=ProblemCode.CHART.value,
         )
         return []
 
@@ -97,7 +97,7 @@ def visit_chart_html(translator: HTML5Translator, node: chart_node) -> None:
     from runbook.sphinx_ext.chartsvg import THEMES, draw
 
     chart: Chart = node["chart"]
-    builder = cast("StandaloneHTMLBuilder", translator.builder)
+    builder = translator.builder
     images = Path(builder.outdir) / builder.imagedir
     images.mkdir(parents=True, exist_ok=True)
     body = translator.body

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runbook.sphinx_ext.chartdata import Chart
 
@@ -42,7 +42,7 @@ def draw(chart: Chart, theme: Theme) -> str:
     matplotlib.use("svg", force=True)
     from matplotlib import pyplot
 
-    style = {
+    style: dict[Any, Any] = {
         "svg.fonttype": "none",
         "svg.hashsalt": "runbook",
         "font.family": "sans-serif",

@@ -23,8 +23,7 @@ from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
 from runbook.docutils_.render import scenario_anchor
-from runbook.export.order import find_cycle
-from runbook.model import Scenario, Step
+from runbook.model import Problem, ProblemCode, Scenario, ScenarioGraph, Step
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +68,18 @@ class RunbookDomain(Domain):
 
     @property
     def documents(self) -> dict[str, list[Scenario]]:
-        return self.data["documents"]
+        documents: dict[str, list[Scenario]] = self.data["documents"]
+        return documents
 
     @property
     def references(self) -> dict[str, set[str]]:
-        return self.data["references"]
+        references: dict[str, set[str]] = self.data["references"]
+        return references
 
     @property
     def order_pages(self) -> set[str]:
-        return self.data["order_pages"]
+        pages: set[str] = self.data["order_pages"]
+        return pages
 
     def add_scenario(self, docname: str, scenario: Scenario) -> None:
         self.documents.setdefault(docname, []).append(scenario)
@@ -105,35 +107,21 @@ class RunbookDomain(Domain):
     def check_consistency(self) -> None:
         """Warn, once per build, about what only the whole guide shows.
 
-        A scenario name defined on two pages (naming both places), a requirement that no
-        page defines, and requirements that form a cycle.
+        A scenario name defined on two pages (naming both places), and what the scenario
+        graph reports (a requirement that no page defines, requirements in a cycle) with
+        the words and code every command uses.
         """
         seen: dict[str, Scenario] = {}
         for scenario in self.scenarios_in_order():
             first = seen.setdefault(scenario.name, scenario)
             if first is not scenario:
-                _warn(
-                    "duplicate",
-                    f"duplicate scenario name {scenario.name!r}: "
-                    f"also defined at {_location(first)}",
-                    scenario,
+                # The words of the command's loader, which reads the same guide.
+                message = (
+                    f"duplicate scenario name {scenario.name!r}; the first is at {_location(first)}"
                 )
-        for scenario in seen.values():
-            for required in scenario.requires:
-                if required not in seen:
-                    _warn(
-                        "reference",
-                        f"scenario {scenario.name!r} requires {required!r}, "
-                        "which no page of the guide defines",
-                        scenario,
-                    )
-        cycle = find_cycle(seen)
-        if cycle:
-            _warn(
-                "reference",
-                "scenarios require each other in a cycle: " + " -> ".join(cycle),
-                seen[cycle[0]],
-            )
+                _warn(Problem(scenario.location, ProblemCode.DUPLICATE, message), scenario.docname)
+        for problem in ScenarioGraph(seen).problems():
+            _warn(problem)
 
     def guide_order(self) -> list[str]:
         """Documents in reading order: the root's toctrees depth first, then the rest."""
@@ -191,7 +179,7 @@ class RunbookDomain(Domain):
                 typ,
                 hint,
                 type="runbook",
-                subtype="reference",
+                subtype=ProblemCode.REFERENCE.value,
                 location=node,
             )
         return resolved
@@ -236,9 +224,11 @@ class RunbookDomain(Domain):
                 scenario.title,
             )
         found = self.find_step(target)
-        if found is None or found[0].docname is None:
+        if found is None:
             return None
         scenario, step = found
+        if scenario.docname is None:
+            return None
         label = f"{step.title} ({step.id})"
         text = contnode if explicit else nodes.Text(label)
         return make_refnode(
@@ -277,8 +267,10 @@ def _location(scenario: Scenario) -> str | None:
     return str(scenario.location)
 
 
-def _warn(subtype: str, message: str, scenario: Scenario) -> None:
-    logger.warning(message, type="runbook", subtype=subtype, location=_location(scenario))
+def _warn(problem: Problem, docname: str | None = None) -> None:
+    """Log ``problem`` as a warning ``[runbook.<code>]`` at its place (else at ``docname``)."""
+    location = str(problem.location) if problem.location is not None else docname
+    logger.warning(problem.message, type="runbook", subtype=problem.code.value, location=location)
 
 
 def get_scenarios(env: BuildEnvironment) -> dict[str, Scenario]:

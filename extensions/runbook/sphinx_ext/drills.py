@@ -23,9 +23,10 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 from runbook.docutils_.drill import DrillDirective, budget_text, drill_node
-from runbook.docutils_.messages import RunbookWarning, report
+from runbook.docutils_.messages import report
 from runbook.drills.record import DrillRecord, drills_file, latest_records
 from runbook.model.drill import Drill
+from runbook.model.problems import ProblemCode
 
 
 class drill_table_node(nodes.General, nodes.Element):
@@ -33,9 +34,12 @@ class drill_table_node(nodes.General, nodes.Element):
 
 
 def _drills(env: BuildEnvironment) -> dict[str, Drill]:
-    if not hasattr(env, "runbook_drills"):
-        env.runbook_drills = {}  # type: ignore[attr-defined]
-    return env.runbook_drills  # type: ignore[attr-defined]
+    """The guide's drills by name, kept in the environment between builds."""
+    drills: dict[str, Drill] | None = getattr(env, "runbook_drills", None)
+    if drills is None:
+        drills = {}
+        setattr(env, "runbook_drills", drills)  # noqa: B010 - Sphinx's environment has no slot for it
+    return drills
 
 
 class RenderDrills(SphinxTransform):
@@ -55,7 +59,7 @@ class RenderDrills(SphinxTransform):
             if first is not None and first.docname != drill.docname:
                 report(
                     self.document,
-                    RunbookWarning.DUPLICATE,
+                    ProblemCode.DUPLICATE,
                     f"duplicate drill name {drill.name!r}; the first is at {first.location}",
                     line=node.line,
                 )

@@ -13,6 +13,7 @@ one in a form the runner could not see.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 from docutils import nodes
@@ -24,6 +25,9 @@ from runbook.sphinx_ext.results import HostResult, ScenarioRun, read_results, tr
 
 _PASSED = {"ok": "passed", "skipped": "skipped: already done"}
 _RUN_STATUS = {"done": "passed"}
+
+#: Masks the values of secret variables in a text shown on the page.
+Mask = Callable[[str], str]
 
 
 @functools.cache
@@ -62,7 +66,7 @@ class ExecutedResults(SphinxPostTransform):
         )
 
 
-def _masker(files: tuple[str, ...], secret_names: frozenset[str]):
+def _masker(files: tuple[str, ...], secret_names: frozenset[str]) -> Mask:
     from runbook.plan.variables import load_variables_file
 
     secrets: list[Secret] = []
@@ -73,7 +77,7 @@ def _masker(files: tuple[str, ...], secret_names: frozenset[str]):
     return lambda text: mask_text(text, secrets)
 
 
-def _add_header(box: nodes.container, run: ScenarioRun | None, mask) -> None:
+def _add_header(box: nodes.container, run: ScenarioRun | None, mask: Mask) -> None:
     proven = nodes.container(classes=["rb-proven"])
     if run is None:
         proven += nodes.paragraph(text="No recorded run of this scenario yet.")
@@ -114,7 +118,7 @@ def _systems(run: ScenarioRun) -> str:
     return "".join(f"; {', '.join(hosts)}: {name}" for name, hosts in by_os.items())
 
 
-def _packages(run: ScenarioRun, mask) -> nodes.paragraph:
+def _packages(run: ScenarioRun, mask: Mask) -> nodes.paragraph:
     """``name = version`` per package; per host only where the hosts differ."""
     line = nodes.paragraph(classes=["rb-packages"])
     if not run.systems:
@@ -144,7 +148,7 @@ def _packages(run: ScenarioRun, mask) -> nodes.paragraph:
     return line
 
 
-def _add_results(box: nodes.container, hosts: dict[str, HostResult], mask) -> None:
+def _add_results(box: nodes.container, hosts: dict[str, HostResult], mask: Mask) -> None:
     if not hosts:
         return
     results = nodes.container(classes=["rb-result"])

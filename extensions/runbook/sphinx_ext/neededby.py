@@ -1,4 +1,4 @@
-""" "Needed by" in each scenario's header: the scenarios that require it, with links.
+""" "Needed by" and "Alternatives" in each scenario's header, with links.
 
 What needs a scenario is only known once every page is read, so the field is added when
 a page is written (``doctree-resolved``), from the whole guide in the domain, beside the
@@ -9,25 +9,12 @@ pages of the scenarios it requires again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.util.nodes import make_refnode
 
-from runbook.docutils_.render import scenario_anchor
-from runbook.model import Scenario
+from runbook.model import Scenario, ScenarioGraph
 from runbook.sphinx_ext.domain import RunbookDomain
-
-
-def needed_by(scenarios: Mapping[str, Scenario]) -> dict[str, list[str]]:
-    """Scenario name -> the names of the scenarios that require it, in guide order."""
-    result: dict[str, list[str]] = {name: [] for name in scenarios}
-    for name, scenario in scenarios.items():
-        for required in scenario.requires:
-            if required in result:
-                result[required].append(name)
-    return result
+from runbook.sphinx_ext.order import scenario_ref
 
 
 def fill_needed_by(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -42,7 +29,8 @@ def fill_needed_by(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if not boxes:
         return
     scenarios = domain.scenarios()
-    dependents = needed_by(scenarios)
+    graph = ScenarioGraph(scenarios)
+    dependents = graph.needed_by()
     for box in boxes:
         facts = next((f for f in box.findall(nodes.field_list) if "rb-facts" in f["classes"]), None)
         if facts is None:
@@ -52,19 +40,36 @@ def fill_needed_by(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         for position, name in enumerate(names):
             if position:
                 body += nodes.Text(", ")
-            body += _link(app, docname, scenarios[name])
+            body += scenario_ref(app.builder, docname, scenarios[name])
         if not names:
             body += nodes.Text("no other scenario of the guide")
-        field = nodes.field(classes=["rb-needed-by"])
-        field += nodes.field_name("Needed by", "Needed by")
-        field += nodes.field_body("", body)
-        facts.insert(1, field)
+        facts.insert(1, _field("Needed by", body, "rb-needed-by"))
+        alternatives = _alternatives(app, docname, graph, scenarios[box["rb_name"]])
+        if alternatives is not None:
+            facts.insert(2, _field("Alternatives", alternatives, "rb-alternatives"))
 
 
-def _link(app: Sphinx, docname: str, scenario: Scenario) -> nodes.Node:
-    title = nodes.inline(scenario.title, scenario.title)
-    if scenario.docname is None:
-        return title
-    return make_refnode(
-        app.builder, docname, scenario.docname, scenario_anchor(scenario.name), title
-    )
+def _alternatives(
+    app: Sphinx, docname: str, graph: ScenarioGraph, scenario: Scenario
+) -> nodes.paragraph | None:
+    """The scenarios that provide what this one does: deploy one, never two on the same hosts."""
+    body = nodes.paragraph()
+    for provided in scenario.provides:
+        others = [name for name in graph.providers(provided) if name != scenario.name]
+        if not others:
+            continue
+        if len(body):
+            body += nodes.Text("; ")
+        for position, name in enumerate(others):
+            if position:
+                body += nodes.Text(", ")
+            body += scenario_ref(app.builder, docname, graph.scenarios[name])
+        body += nodes.Text(f" (each provides {provided}: deploy one, never two on the same hosts)")
+    return body if len(body) else None
+
+
+def _field(name: str, body: nodes.Element, css: str) -> nodes.field:
+    field = nodes.field(classes=[css])
+    field += nodes.field_name(name, name)
+    field += nodes.field_body("", body)
+    return field

@@ -10,18 +10,19 @@ re-read without such a change (touched, or prose edited) costs no other page.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.builders import Builder
 from sphinx.environment import BuildEnvironment
 from sphinx.ext.graphviz import graphviz
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 from runbook.docutils_.render import scenario_anchor
-from runbook.export.order import dependency_order, find_cycle
-from runbook.model import Scenario
+from runbook.model import Scenario, ScenarioGraph
 from runbook.sphinx_ext.domain import RunbookDomain
 
 
@@ -41,16 +42,6 @@ class DeploymentOrder(SphinxDirective):
         return [node]
 
 
-def deployment_order(scenarios: Mapping[str, Scenario]) -> list[str]:
-    """The order ``make run`` and the exports use; guide order when requires form a cycle.
-
-    The cycle itself is reported once per build by the domain's consistency check.
-    """
-    if find_cycle(scenarios):
-        return list(scenarios)
-    return dependency_order(scenarios)
-
-
 def dot_source(scenarios: Mapping[str, Scenario], urls: Mapping[str, str]) -> str:
     """The requirement graph in dot: an arrow from each scenario to what needs it."""
     lines = [
@@ -65,10 +56,20 @@ def dot_source(scenarios: Mapping[str, Scenario], urls: Mapping[str, str]) -> st
         url = _dot_quote(urls.get(name, ""))
         tooltip = _dot_quote(scenario.title)
         lines.append(f'  "{name}" [label={label}, URL={url}, target="_top", tooltip={tooltip}];')
+    graph = ScenarioGraph(scenarios)
+    for name in graph.set_aside():
+        lines.append(f'  "{name}" [style="rounded,dashed", fillcolor="transparent"];')
     for name, scenario in scenarios.items():
         for required in scenario.requires:
-            if required in scenarios:
-                lines.append(f'  "{required}" -> "{name}";')
+            for provider in graph.meets(required):
+                lines.append(f'  "{provider}" -> "{name}";')
+    for provided, providers in graph.alternatives().items():
+        for first, second in itertools.pairwise(providers):
+            label = _dot_quote(f"or ({provided})")
+            lines.append(
+                f'  "{first}" -> "{second}" [dir=none, style=dashed, label={label}, '
+                "constraint=false];"
+            )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -107,24 +108,43 @@ def fill_deployment_order(app: Sphinx, doctree: nodes.document, docname: str) ->
         )
         graph["classes"] = ["rb-order-graph"]
         ordered = nodes.enumerated_list(classes=["rb-order"])
-        for name in deployment_order(scenarios):
-            ordered += _order_item(builder, docname, scenarios[name])
+        # The scenario graph's order, as for the exports; a cycle is the domain's warning.
+        # An alternative set aside is offered in the item of the one chosen by default.
+        order = ScenarioGraph(scenarios)
+        for name in order.deployment():
+            instead = [(provided, scenarios[other]) for provided, other in order.instead(name)]
+            ordered += _order_item(builder, docname, scenarios[name], instead)
         placeholder.replace_self([graph, ordered])
 
 
-def _order_item(builder: object, docname: str, scenario: Scenario) -> nodes.list_item:
-    paragraph = nodes.paragraph()
+def scenario_ref(builder: Builder, docname: str, scenario: Scenario) -> nodes.Node:
+    """The scenario's title, linking to its header from ``docname``."""
     title = nodes.inline(scenario.title, scenario.title)
-    if scenario.docname is not None:
-        paragraph += make_refnode(
-            builder, docname, scenario.docname, scenario_anchor(scenario.name), title
-        )
-    else:
-        paragraph += title
+    if scenario.docname is None:
+        return title
+    return make_refnode(builder, docname, scenario.docname, scenario_anchor(scenario.name), title)
+
+
+def _order_item(
+    builder: Builder,
+    docname: str,
+    scenario: Scenario,
+    instead: list[tuple[str, Scenario]],
+) -> nodes.list_item:
+    paragraph = nodes.paragraph()
+    paragraph += scenario_ref(builder, docname, scenario)
     paragraph += nodes.Text(" ")
     paragraph += nodes.literal(scenario.name, scenario.name)
     if scenario.requires:
         paragraph += nodes.Text(" — after " + ", ".join(scenario.requires))
+    for provided, other in instead:
+        paragraph += nodes.Text("; or, instead, ")
+        paragraph += scenario_ref(builder, docname, other)
+        paragraph += nodes.Text(" ")
+        paragraph += nodes.literal(other.name, other.name)
+        paragraph += nodes.Text(
+            f" (both provide {provided}: deploy one of them, never both on the same hosts)"
+        )
     return nodes.list_item("", paragraph)
 
 
@@ -139,6 +159,7 @@ def _visible(domain: RunbookDomain) -> dict[str, tuple[object, ...]]:
             scenario.docname,
             scenario.title,
             scenario.requires,
+            scenario.provides,
             tuple(step.title for step in scenario.steps),
         )
         for name, scenario in domain.scenarios().items()
@@ -168,22 +189,26 @@ def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
     names = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     referring = {doc for doc, refs in domain.references.items() if refs & names}
     # A required scenario's page lists what needs it ("Needed by"), with titles.
-    required = {
-        required
+    # A required scenario's page lists what needs it ("Needed by"), and an alternative's
+    # page lists the others that provide the same ("Alternatives"), with titles.
+    shown_names = {
+        shown_name
         for name in names
         for shown in (before.get(name), after.get(name))
         if shown is not None
-        for required in _requires_shown(shown)
+        for shown_name in (*_names_in(shown, 2), *_names_in(shown, 3))
     }
-    needed_by = {
+    related = {
         scenario.docname
         for name, scenario in domain.scenarios().items()
-        if name in required and scenario.docname is not None
+        if (name in shown_names or shown_names & set(scenario.provides))
+        and scenario.docname is not None
     }
-    return sorted((domain.order_pages | referring | needed_by) - domain.reread_docs)
+    return sorted((domain.order_pages | referring | related) - domain.reread_docs)
 
 
-def _requires_shown(shown: tuple[object, ...]) -> tuple[str, ...]:
-    requires = shown[2]
-    assert isinstance(requires, tuple)
-    return requires
+def _names_in(shown: tuple[object, ...], position: int) -> tuple[str, ...]:
+    """The requires (2) or provides (3) that :func:`_visible` recorded."""
+    names = shown[position]
+    assert isinstance(names, tuple)
+    return names

@@ -1,26 +1,24 @@
 """The last real run of each scenario, read back from the runner's journals and transcripts.
 
 Reads the state directory layout of :mod:`runbook.execution.statedir`: ``journals/*.jsonl``
-(records described in :mod:`runbook.execution.journal`) and
-``transcripts/<scenario>--<inventory>/<run>/<host>.log`` (written by
-:mod:`runbook.execution.transcript`). Only the latest run of each scenario counts. No
-Sphinx here: the executed guide (:mod:`runbook.sphinx_ext.executed`) renders what this
-returns.
+and ``transcripts/<scenario>--<inventory>/<run>/<host>.log``, each through the reader that
+sits next to its writer (:func:`runbook.execution.journal.read_journal`,
+:func:`runbook.execution.transcript.read_transcript`). Only the latest run of each
+scenario counts. No Sphinx here: the executed guide (:mod:`runbook.sphinx_ext.executed`)
+renders what this returns.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from runbook.execution.journal import EndRecord, FactsRecord, HostRecord, RunRecord, read_journal
+from runbook.execution.transcript import TranscriptCommand, read_transcript
+
 #: Lines of output kept per host and step; the rest is summarised as "N lines above".
 KEEP_LINES = 12
-
-_STEP_HEADER = re.compile(r"^=== \d\d:\d\d:\d\d (\S+/\d+) ")
-_COMMAND_HEADER = re.compile(r"^--- (\w+)(?: \(try (\d+)\))?: exit (-?\d+)")
 
 
 @dataclass
@@ -63,7 +61,11 @@ class ScenarioRun:
 
     @property
     def when(self) -> str:
-        return datetime.fromtimestamp(self.started, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        """The start in UTC; a time no calendar holds (an edited journal) is said to be so."""
+        try:
+            return datetime.fromtimestamp(self.started, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        except (OverflowError, ValueError, OSError):
+            return "at an unknown time"
 
 
 def read_results(state_dir: Path) -> dict[str, ScenarioRun]:
@@ -83,68 +85,54 @@ def read_results(state_dir: Path) -> dict[str, ScenarioRun]:
 
 def _runs(journal: Path) -> list[ScenarioRun]:
     runs: dict[str, ScenarioRun] = {}
-    for line in journal.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a torn last line, as the journal's reader also skips
-        kind, run_id = record.get("t"), record.get("run", "")
-        if kind == "run":
-            runs[run_id] = ScenarioRun(
-                scenario=record["scenario"],
-                run_id=run_id,
-                inventory=str(record.get("inventory", "")),
-                started=float(record.get("time", 0)),
-                hosts=list(record.get("hosts", [])),
-                inventory_name=str(record.get("inventory_name", "")),
+    for record in read_journal(journal).records:
+        if isinstance(record, RunRecord):
+            runs[record.run] = ScenarioRun(
+                scenario=record.scenario,
+                run_id=record.run,
+                inventory=record.inventory,
+                started=record.time,
+                hosts=list(record.hosts),
+                inventory_name=record.inventory_name,
             )
-        elif run_id in runs and kind == "host":
-            host = runs[run_id].steps.setdefault(record["step"], {})
-            host[record["host"]] = HostResult(
-                status=record.get("status", ""),
-                phase=record.get("phase", ""),
-                exit_status=record.get("exit"),
-                message=record.get("message", ""),
+            continue
+        run = runs.get(record.run)
+        if run is None:
+            continue
+        if isinstance(record, HostRecord):
+            run.steps.setdefault(record.step, {})[record.host] = HostResult(
+                status=record.status,
+                phase=record.phase,
+                exit_status=record.exit,
+                message=record.message,
             )
-        elif run_id in runs and kind == "facts":
-            packages = record.get("packages")
-            runs[run_id].systems[str(record.get("host", ""))] = HostSystem(
-                os=str(record.get("os") or ""),
-                packages={
-                    str(name): None if version is None else str(version)
-                    for name, version in (packages if isinstance(packages, dict) else {}).items()
-                },
-            )
-        elif run_id in runs and kind == "end":
-            runs[run_id].status = record.get("status", "")
+        elif isinstance(record, FactsRecord):
+            run.systems[record.host] = HostSystem(os=record.os, packages=dict(record.packages))
+        elif isinstance(record, EndRecord):
+            run.status = record.status
     return list(runs.values())
 
 
 def _read_transcript(run: ScenarioRun, path: Path, host: str) -> None:
-    """Attach each step's script and verification output on ``host`` to its result."""
-    if not path.is_file():
-        return
-    result: HostResult | None = None
-    phase = ""
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        step = _STEP_HEADER.match(line)
-        if step:
-            result = run.steps.get(step.group(1), {}).get(host)
-            phase = ""
+    """Attach each step's script output, and its last verification's, on ``host``."""
+    for step in read_transcript(path).steps:
+        result = run.steps.get(step.step_id, {}).get(host)
+        if result is None:
             continue
-        command = _COMMAND_HEADER.match(line)
-        if command:
-            phase = command.group(1)
-            if result is not None and phase == "verify":
-                result.verify_tries = int(command.group(2) or 1)
-                result.verify_output = []
-            continue
-        if result is None or line.startswith(("=== ", "$ ")):
-            continue
-        if phase == "script":
-            result.output.append(line)
-        elif phase == "verify":
-            result.verify_output.append(line)
+        for command in step.commands:
+            if command.phase == "script":
+                result.output += _shown(command)
+            elif command.phase == "verify":
+                result.verify_tries = command.attempt
+                result.verify_output = _shown(command)
+
+
+def _shown(command: TranscriptCommand) -> list[str]:
+    """A command's output lines as the guide shows them, standard error marked."""
+    return [
+        *command.stdout.splitlines(),
+        *(f"stderr| {line}" for line in command.stderr.splitlines()),
+    ]
 
 
 def trimmed(lines: list[str], keep: int = KEEP_LINES) -> str:

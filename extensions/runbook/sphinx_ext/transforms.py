@@ -45,10 +45,10 @@ class RenderScenarios(SphinxTransform):
         assert isinstance(domain, RunbookDomain)
         docname = self.env.docname
         scenarios: dict[str, Scenario] = {}
-        for scenario in collect_scenarios(self.document):
-            scenario = dataclasses.replace(scenario, docname=docname)
-            scenarios[scenario.name] = scenario
-            domain.add_scenario(docname, scenario)
+        for collected in collect_scenarios(self.document):
+            placed = dataclasses.replace(collected, docname=docname)
+            scenarios[placed.name] = placed
+            domain.add_scenario(docname, placed)
         descriptions = {
             (node["rb_scenario"], node["rb_variable"]): node.children
             for node in self.document.findall(variable_node)
@@ -74,16 +74,16 @@ class RenderScenarios(SphinxTransform):
                 if scenario.origin == "legacy":
                     replacement += [render_step(step, scenario) for step in scenario.steps]
             node.replace_self(replacement)
-        for node in list(self.document.findall(step_node)):
-            scenario = scenarios.get(node.get("rb_scenario", ""))
-            if scenario is None or "rb_step" not in node:
-                node.replace_self([])
+        for placeholder in list(self.document.findall(step_node)):
+            scenario = scenarios.get(placeholder.get("rb_scenario", ""))
+            if scenario is None or "rb_step" not in placeholder:
+                placeholder.replace_self([])
                 continue
-            node.replace_self(render_step(scenario.step(node["rb_step"]), scenario))
-        for node in list(self.document.findall(variable_node)):
-            node.replace_self([])
-        for node in list(self.document.findall(verify_node)):
-            node.replace_self([])
+            placeholder.replace_self(render_step(scenario.step(placeholder["rb_step"]), scenario))
+        for description in list(self.document.findall(variable_node)):
+            description.replace_self([])
+        for check in list(self.document.findall(verify_node)):
+            check.replace_self([])
         for xref in self.document.findall(pending_xref):
             if xref.get("refdomain") == "runbook":
                 domain.note_reference(docname, xref["reftarget"].partition("/")[0])

@@ -104,6 +104,13 @@ def freeze(group: Path, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def frozen(group: Path) -> bool:
+    try:
+        return "frozen 1" in (group / "cgroup.events").read_text()
+    except OSError:
+        return False
+
+
 def thaw(group: Path) -> None:
     if (group / "cgroup.freeze").exists():
         (group / "cgroup.freeze").write_text("0")

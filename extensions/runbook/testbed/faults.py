@@ -42,7 +42,11 @@ def poweroff(name: str, node_name: str, *, graceful: bool = False) -> None:
 
 
 def poweron(name: str, node_name: str, *, wait: bool = True) -> None:
-    """Boot a powered-off node again from its own disk; by default wait until it is usable."""
+    """Boot a powered-off node again from its own disk; by default wait until it is usable.
+
+    The lock covers the power switch only, not the wait: the fence device must be able to
+    switch another node (or this one again) while a boot is being waited for.
+    """
     with state.locked(name):
         current, spec = _target(name, node_name)
         if node.running(current, spec):
@@ -50,8 +54,8 @@ def poweron(name: str, node_name: str, *, wait: bool = True) -> None:
         node.mount(current, spec, lifecycle.lower_dir(current))
         node.configure(current, spec)
         node.start(current, spec)
-        if wait:
-            lifecycle.wait_ready(current, [spec])
+    if wait:
+        lifecycle.wait_ready(current, [spec])
 
 
 def kill_service(name: str, node_name: str, unit: str, signal: str = "KILL") -> None:
@@ -92,6 +96,27 @@ def link_up(name: str, node_name: str) -> None:
     current, spec = _target(name, node_name)
     _running(current, spec)
     network.set_link(spec.veth, up=True)
+
+
+def freeze(name: str, node_name: str) -> None:
+    """Hang a node: every process in it stops where it is (cgroup freezer), power stays on.
+
+    What a kernel hang or a stuck storage path does: the node answers nothing, not even
+    its cluster heartbeat, yet holds whatever it held. Only fencing ends that for sure; a
+    power cut (the fence device's, or `poweroff`) kills the frozen processes too.
+    """
+    with state.locked(name):
+        current, spec = _target(name, node_name)
+        _running(current, spec)
+        cgroups.freeze(node.group(current, spec))
+
+
+def thaw(name: str, node_name: str) -> None:
+    """Let a frozen node run on from where it stopped, unaware that time passed."""
+    with state.locked(name):
+        current, spec = _target(name, node_name)
+        _running(current, spec)
+        cgroups.thaw(node.group(current, spec))
 
 
 def netem(

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from runbook.testbed import fs, network
+from runbook.testbed import fence, fs, network
 from runbook.testbed.state import TestbedState
 
 # Every node is a controller: the guide's controller scenarios run on all of them.
@@ -33,6 +33,10 @@ def inventory_data(state: TestbedState) -> dict[str, Any]:
                 # every testbed, whatever its range, gets a VIP on its own bridge.
                 "vip": str(network.vip_address(ipaddress.IPv4Network(state.subnet))),
                 "vip_cidr_netmask": str(ipaddress.IPv4Network(state.subnet).prefixlen),
+                # basic-cluster's fence devices: each node's "power switch" is the testbed's
+                # fence device on the host's bridge address (runbook.testbed.fence).
+                "fence_addresses": " ".join(state.host_address for _ in state.nodes),
+                "fence_options": (f"ipport={fence.PORT} identity_file=/{fence.NODE_KEY}"),
             },
             "hosts": {node.name: {"ansible_host": node.address} for node in state.nodes},
             "children": {

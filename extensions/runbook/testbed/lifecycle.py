@@ -5,13 +5,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from runbook.errors import TestbedError
-from runbook.testbed import cgroups, fs, image, inventory, network, node, ssh, state
+from runbook.testbed import cgroups, fence, fs, image, inventory, network, node, ssh, state
 from runbook.testbed.paths import TestbedPaths
 from runbook.testbed.state import NodeSpec, TestbedState
 from runbook.testbed.system import raise_host_limits, require_root, require_tools, run
@@ -22,7 +23,17 @@ DEFAULT_NAME = "default"
 DEFAULT_NODES = 3
 READY_TIMEOUT = 240
 READY_STATES = ("running", "degraded")
-RUNTIME_TOOLS = ("systemd-nspawn", "ip", "ssh", "ssh-keygen", "ssh-keyscan", "nsenter", "setsid")
+RUNTIME_TOOLS = (
+    "systemd-nspawn",
+    "ip",
+    "ss",
+    "ssh",
+    "ssh-keygen",
+    "ssh-keyscan",
+    "nsenter",
+    "setsid",
+)
+FENCE_START_TIMEOUT = 15
 
 
 def inventory_path(name: str = DEFAULT_NAME) -> Path:
@@ -144,6 +155,9 @@ def bring_up(current: TestbedState, lower: Path, nodes: Iterable[NodeSpec] | Non
     selected = list(current.nodes if nodes is None else nodes)
     if not network.link_exists(current.bridge):  # e.g. after the machine rebooted
         network.create_bridge(current.bridge, ipaddress.IPv4Network(current.subnet))
+    else:
+        network.pin_bridge_mac(current.bridge)
+    start_fence_device(current)
     started = []
     for spec in selected:
         if node.running(current, spec):
@@ -156,6 +170,45 @@ def bring_up(current: TestbedState, lower: Path, nodes: Iterable[NodeSpec] | Non
         log.info("booting %s", ", ".join(started))
     wait_ready(current, selected)
     inventory.write(current)
+
+
+def fence_device_group(current: TestbedState) -> Path:
+    """The fence device's cgroup: inside the testbed's, so `down` ends it with the nodes."""
+    return cgroups.testbed_group(current.name) / "fence"
+
+
+def fence_device_running(current: TestbedState) -> bool:
+    return cgroups.populated(fence_device_group(current))
+
+
+def start_fence_device(current: TestbedState) -> None:
+    """Start the testbed's fence device (its keys made first), unless it already runs.
+
+    Its keys are made here rather than at creation, so a testbed made before the device
+    existed gets one at its next `up`.
+    """
+    paths = current.paths
+    ssh.generate_client_key(paths.fence_key, f"runbook-testbed-{current.name}-fence")
+    ssh.generate_client_key(paths.fence_host_key, f"runbook-testbed-{current.name}-fence-device")
+    if fence_device_running(current):
+        return
+    paths.fence_dir.mkdir(parents=True, exist_ok=True)
+    node.launch(
+        fence_device_group(current),
+        paths.fence_pid,
+        [sys.executable, "-m", "runbook.testbed.fence_server", current.name],
+        paths.fence_log,
+    )
+    listening = f"{current.host_address}:{fence.PORT}"
+    deadline = time.monotonic() + FENCE_START_TIMEOUT
+    while listening not in run(["ss", "-Hltn", "src", listening], check=False).stdout:
+        if not fence_device_running(current) or time.monotonic() > deadline:
+            log_text = paths.fence_log.read_text(errors="replace")
+            raise TestbedError(
+                f"the fence device of testbed {current.name!r} did not start on {listening}: "
+                f"{log_text.strip().splitlines()[-1] if log_text.strip() else 'no output'}"
+            )
+        time.sleep(0.1)
 
 
 def lower_dir(current: TestbedState) -> Path:
@@ -330,6 +383,7 @@ class NodeStatus:
     address: str
     running: bool
     link_up: bool
+    frozen: bool = False
 
 
 @dataclass(frozen=True)
@@ -342,6 +396,8 @@ class TestbedStatus:
     inventory: Path
     nodes: tuple[NodeStatus, ...]
     snapshots: tuple[str, ...]
+    #: Where the fence device listens, or None when it is not running.
+    fence_device: str | None = None
 
 
 def status(name: str = DEFAULT_NAME) -> TestbedStatus:
@@ -356,6 +412,7 @@ def status(name: str = DEFAULT_NAME) -> TestbedStatus:
                 address=spec.address,
                 running=running,
                 link_up=running and network.link_is_up(spec.veth),
+                frozen=running and cgroups.frozen(node.group(current, spec)),
             )
         )
     snaps = current.paths.snapshots_dir
@@ -365,6 +422,9 @@ def status(name: str = DEFAULT_NAME) -> TestbedStatus:
         subnet=current.subnet,
         inventory=current.paths.inventory,
         nodes=tuple(nodes),
+        fence_device=f"{current.host_address}:{fence.PORT}"
+        if fence_device_running(current)
+        else None,
         snapshots=tuple(
             sorted(p.name for p in snaps.iterdir() if p.is_dir() and not p.name.startswith("."))
         )

@@ -7,6 +7,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from runbook.errors import TestbedError
 from runbook.testbed.system import run
@@ -135,11 +136,29 @@ def link_exists(ifname: str) -> bool:
     return run(["ip", "link", "show", "dev", ifname], check=False).returncode == 0
 
 
+def bridge_mac(bridge: str) -> str:
+    """A fixed, locally administered MAC address for the bridge, derived from its name.
+
+    A Linux bridge without one of its own takes the lowest MAC of its ports, and changes
+    it when that port goes away: a node powered off (or fenced) would change the host's
+    MAC under the other nodes' ARP caches, and they would lose the host, its SSH sessions
+    and the fence device, for many seconds.
+    """
+    octets = bytes.fromhex(_digest(bridge)[:12])
+    return ":".join(f"{byte:02x}" for byte in bytes([octets[0] & 0xFC | 0x02]) + octets[1:])
+
+
 def create_bridge(bridge: str, subnet: ipaddress.IPv4Network) -> None:
-    """The testbed's switch; the host's address on it is only for reaching nodes by SSH."""
-    run(["ip", "link", "add", bridge, "type", "bridge"])
+    """The testbed's switch; the host's address on it is for SSH and the fence device."""
+    run(["ip", "link", "add", bridge, "address", bridge_mac(bridge), "type", "bridge"])
     run(["ip", "addr", "add", f"{host_address(subnet)}/{subnet.prefixlen}", "dev", bridge])
     run(["ip", "link", "set", bridge, "up"])
+
+
+def pin_bridge_mac(bridge: str) -> None:
+    """Give a bridge made before `bridge_mac` existed its fixed address (once)."""
+    if Path(f"/sys/class/net/{bridge}/addr_assign_type").read_text().strip() != "3":
+        run(["ip", "link", "set", bridge, "address", bridge_mac(bridge)])
 
 
 def delete_link(ifname: str) -> None:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from runbook.errors import TestbedError
-from runbook.testbed import cgroups, fs, network, ssh
+from runbook.testbed import cgroups, fence, fs, network, ssh
 from runbook.testbed.state import NodeSpec, TestbedState
 from runbook.testbed.system import pid_alive, run, tail
 
@@ -111,6 +111,7 @@ def configure(state: TestbedState, node: NodeSpec) -> None:
     if ours not in keys:  # keys a scenario added stay
         authorized.write_text("\n".join([*keys, ours]) + "\n")
     authorized.chmod(0o600)
+    fence.install_on_node(state, root)
 
 
 def nspawn_argv(state: TestbedState, node: NodeSpec) -> list[str]:

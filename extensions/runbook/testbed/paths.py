@@ -62,6 +62,29 @@ class TestbedPaths:
     def known_hosts(self) -> Path:
         return self.ssh_dir / "known_hosts"
 
+    @property
+    def fence_key(self) -> Path:
+        """The key the nodes log in to the fence device with (copied onto every node)."""
+        return self.ssh_dir / "fence_ed25519"
+
+    @property
+    def fence_host_key(self) -> Path:
+        """The fence device's own host key; the nodes' known_hosts names it."""
+        return self.ssh_dir / "fence_host_ed25519"
+
+    @property
+    def fence_dir(self) -> Path:
+        return self.root / "fence"
+
+    @property
+    def fence_log(self) -> Path:
+        """The fence device's event log: every request, who asked, what it did."""
+        return self.fence_dir / "fence.log"
+
+    @property
+    def fence_pid(self) -> Path:
+        return self.fence_dir / "fence.pid"
+
     def host_keys(self, node: str) -> Path:
         """The node's SSH host keys, kept here so `reset` and `restore` keep them stable."""
         return self.ssh_dir / "hostkeys" / node

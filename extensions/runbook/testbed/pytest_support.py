@@ -90,6 +90,12 @@ class TestbedHandle:
     ) -> None:
         faults.netem(self.name, node, loss=loss, delay_ms=delay_ms, jitter_ms=jitter_ms)
 
+    def freeze(self, node: str) -> None:
+        faults.freeze(self.name, node)
+
+    def thaw(self, node: str) -> None:
+        faults.thaw(self.name, node)
+
     def clear(self, node: str) -> None:
         faults.clear(self.name, node)
 

@@ -2,9 +2,11 @@
 
 Steps run through the same :class:`~runbook.execution.runner.Runner` as ``runbook run``
 (guard, script, verification with its retries), one step at a time, on connections kept
-for the whole session. Commands the operator types replace the step's script for that
-try, and work done in the operator's own shell replaces it with nothing; either way the
-step's verification judges the result exactly as it would the guide's own commands.
+for the whole session, opened and locked by the same lifecycle
+(:class:`~runbook.execution.session.Session`). Commands the operator types replace the
+step's script for that try, and work done in the operator's own shell replaces it with
+nothing; either way the step's verification judges the result exactly as it would the
+guide's own commands.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from runbook.execution.connect import TransportFactory
 from runbook.execution.console import ConsoleReport
 from runbook.execution.events import EventBus, RunFinished
+from runbook.execution.registered import RegisteredValues
 from runbook.execution.runner import Runner
+from runbook.execution.session import Say, Session, SessionOptions, StepChoice
 from runbook.execution.transport import Transport
 from runbook.plan.model import Plan, PlannedStep
 from runbook.training.explain import explain
@@ -31,6 +36,25 @@ HELP = """\
   q  quit the walkthrough
 """
 PROMPT = "[r]un, [t]ype it yourself, [c]heck my work, [s]kip, [q]uit, [?] help: "
+
+
+def train(
+    plan: Plan,
+    options: SessionOptions,
+    choice: StepChoice,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    factory: TransportFactory | None = None,
+    warn: Say | None = None,
+) -> int:
+    """A walkthrough of the chosen steps, inside the run lifecycle: refused while a run holds
+    the scenario's lock or a host's, and holding them itself until the trainee is done."""
+    session = Session(plan, options, factory=factory, warn=warn)
+    chosen = session.choose(choice)
+    registered = session.prepare(chosen.steps)
+    with session.connected(chosen.steps) as transports:
+        return Walkthrough(plan, transports, stdin, stdout, registered).run(chosen.steps)
 
 
 @dataclass
@@ -47,12 +71,16 @@ class Walkthrough:
         transports: Mapping[str, Transport],
         stdin: TextIO,
         stdout: TextIO,
+        registered: RegisteredValues | None = None,
     ) -> None:
         self.plan = plan
         self.stdin = stdin
         self.stdout = stdout
         self.runner = Runner(
-            plan, transports, EventBus(ConsoleReport(stdout, verbose=True, banner=False))
+            plan,
+            transports,
+            EventBus(ConsoleReport(stdout, verbose=True, banner=False)),
+            registered=registered,
         )
         self.tally = Tally()
 

@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -116,30 +118,30 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_prepare_the_work_directory(c, inventory=None, vars_file=None):
+def step_01_prepare_the_work_directory(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'local-demo/1: Prepare the work directory (tests/export/sources/local.rst:29).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_wait_for_a_counter(c, inventory=None, vars_file=None):
+def step_02_wait_for_a_counter(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'local-demo/2: Wait for a counter (tests/export/sources/local.rst:38).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
-def step_03_capture_a_value(c, inventory=None, vars_file=None):
+def step_03_capture_a_value(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'local-demo/3: Capture a value (tests/export/sources/local.rst:47).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
-def step_04_use_the_captured_value(c, inventory=None, vars_file=None):
+def step_04_use_the_captured_value(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'local-demo/4: Use the captured value (tests/export/sources/local.rst:54).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=4)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

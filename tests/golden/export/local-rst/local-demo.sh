@@ -221,7 +221,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='cat "$workdir/prepared"'
@@ -244,7 +244,7 @@ step_expect_exit=0
 step_run_once=0
 step_serial=
 step_sensitive=0
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='n=$(( $(cat "$workdir/count") + 1 )); echo "$n" > "$workdir/count"; echo "$n"'
@@ -287,7 +287,7 @@ step_expect_exit=3
 step_run_once=0
 step_serial=
 step_sensitive=1
-step_register=
+step_register=''
 step_copy=()
 step_copy_from=()
 verify_command='test "$(cat "$workdir/captured")" = "$captured"'

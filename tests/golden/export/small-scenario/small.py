@@ -9,6 +9,8 @@
 With -H the hosts given, in order, are the scenario's hosts and every group it names; with an
 inventory (--inventory or RUNBOOK_INVENTORY) its groups are. Variables come from the inventory,
 the variables file (--vars-file or RUNBOOK_VARS) and environment variables of the same name.
+Steps run through runbook's runner, as `runbook run` runs them; an unknown host key is
+refused unless --accept-new-hostkeys is given. --verbose shows every command's output.
 """
 
 from fabric import task
@@ -73,24 +75,24 @@ RUNBOOK = Runbook(
 
 
 @task(post=[RUNBOOK.finish])
-def deploy(c, inventory=None, vars_file=None, start=1):
+def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=False, verbose=False):
     """Every step in order, each with its verification (start: the step number to begin at)."""
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, start=int(start))
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, start=start)
 
 
 @task(post=[RUNBOOK.finish])
-def step_01_write_the_marker_on_every_node(c, inventory=None, vars_file=None):
+def step_01_write_the_marker_on_every_node(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'small/1: Write the marker on every node (tests/export/sources/small.scenario:20).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=1)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
-def step_02_check_the_first_node(c, inventory=None, vars_file=None):
+def step_02_check_the_first_node(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'small/2: Check the first node (tests/export/sources/small.scenario:28).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=2)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
-def step_03_report_on_the_control_host(c, inventory=None, vars_file=None):
+def step_03_report_on_the_control_host(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
     'small/3: Report on the control host (tests/export/sources/small.scenario:35).'
-    RUNBOOK.collect(c, inventory=inventory, vars_file=vars_file, only=3)
+    RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
