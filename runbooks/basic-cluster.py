@@ -18,372 +18,402 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'basic-cluster',
-     'title': 'The Pacemaker cluster',
-     'origin': 'rst',
-     'source': 'docs/scenarios/basic-cluster.rst:4',
-     'hosts': 'controllers',
-     'nodes': 3,
-     'requires': [],
-     'variables': [{'name': 'cluster_name',
-                    'default': 'openstack',
-                    'secret': False,
-                    'description': 'The name of the Corosync cluster. It appears in '
-                                   'corosync.conf and in pcs\n'
-                                   'status; it only has to be unique among the clusters on the '
-                                   'same network.'},
-                   {'name': 'hacluster_password',
-                    'default': None,
-                    'secret': True,
-                    'description': 'The password of the hacluster system account on every '
-                                   'controller. pcs uses it\n'
-                                   "once, to authenticate the controllers' pcsd daemons to "
-                                   'each other; afterwards they\n'
-                                   "trust each other's tokens. Choose a long random value and "
-                                   'keep it in your password\n'
-                                   'store.'},
-                   {'name': 'stonith_enabled',
-                    'default': 'true',
-                    'secret': False,
-                    'description': 'true to fence (power off) a controller that stops '
-                                   'answering before its resources\n'
-                                   "are started elsewhere. Leave it true: the guide's own "
-                                   'testbed fences for real too.\n'
-                                   'false only for a throwaway cluster that holds nothing of '
-                                   'value; a production\n'
-                                   'cluster without fencing can run a resource twice and '
-                                   'corrupt its data. See\n'
-                                   '../architecture/fencing.'},
-                   {'name': 'fence_agent',
-                    'default': 'fence_ipmilan',
-                    'secret': False,
-                    'description': "The fence agent that drives the controllers' power "
-                                   'switches: fence_ipmilan for\n'
-                                   'IPMI/BMC boards (the production default), or another agent '
-                                   'from pcs stonith list\n'
-                                   "(fence_redfish, fence_ilo, fence_idrac...). The guide's "
-                                   'testbed uses\n'
-                                   "fence_virsh, answered by the testbed's own power control."},
-                   {'name': 'fence_addresses',
-                    'default': '',
-                    'secret': False,
-                    'description': "The address of each controller's power switch (its "
-                                   'IPMI/BMC board in production),\n'
-                                   "one per controller, space separated, in the inventory's "
-                                   'order. On the testbed every\n'
-                                   "controller's switch is the testbed host, so the testbed's "
-                                   'inventory lists its bridge\n'
-                                   'address once per node.'},
-                   {'name': 'fence_user',
-                    'default': '',
-                    'secret': False,
-                    'description': 'The account on the power switches that may power the '
-                                   'controllers off and on.'},
-                   {'name': 'fence_password',
-                    'default': None,
-                    'secret': True,
-                    'description': "That account's password; leave it empty when the agent "
-                                   'logs in with a key instead\n'
-                                   "(the testbed's fence_virsh does)."},
-                   {'name': 'fence_options',
-                    'default': 'lanplus=1',
-                    'secret': False,
-                    'description': 'Further options of the fence agent, the same for every '
-                                   'device, as space-separated\n'
-                                   'name=value words: lanplus=1 (IPMI v2.0, which every '
-                                   'current board speaks) in\n'
-                                   "production; the port and login key of the testbed's fence "
-                                   'device there.'}],
-     'local_variables': [],
-     'steps': [{'title': "Make every controller's name resolve to its cluster address",
+    {
+        'name': 'basic-cluster',
+        'title': 'The Pacemaker cluster',
+        'origin': 'rst',
+        'source': 'docs/scenarios/basic-cluster.rst:4',
+        'hosts': 'controllers',
+        'nodes': 3,
+        'requires': [],
+        'variables': [
+            {
+                'name': 'cluster_name',
+                'default': 'openstack',
+                'secret': False,
+                'description': """\
+The name of the Corosync cluster. It appears in corosync.conf and in pcs
+status; it only has to be unique among the clusters on the same network.""",
+            },
+            {
+                'name': 'hacluster_password',
+                'default': None,
+                'secret': True,
+                'description': """\
+The password of the hacluster system account on every controller. pcs uses it
+once, to authenticate the controllers' pcsd daemons to each other; afterwards they
+trust each other's tokens. Choose a long random value and keep it in your password
+store.""",
+            },
+            {
+                'name': 'stonith_enabled',
+                'default': 'true',
+                'secret': False,
+                'description': """\
+true to fence (power off) a controller that stops answering before its resources
+are started elsewhere. Leave it true: the guide's own testbed fences for real too.
+false only for a throwaway cluster that holds nothing of value; a production
+cluster without fencing can run a resource twice and corrupt its data. See
+../architecture/fencing.""",
+            },
+            {
+                'name': 'fence_agent',
+                'default': 'fence_ipmilan',
+                'secret': False,
+                'description': """\
+The fence agent that drives the controllers' power switches: fence_ipmilan for
+IPMI/BMC boards (the production default), or another agent from pcs stonith list
+(fence_redfish, fence_ilo, fence_idrac...). The guide's testbed uses
+fence_virsh, answered by the testbed's own power control.""",
+            },
+            {
+                'name': 'fence_addresses',
+                'default': '',
+                'secret': False,
+                'description': """\
+The address of each controller's power switch (its IPMI/BMC board in production),
+one per controller, space separated, in the inventory's order. On the testbed every
+controller's switch is the testbed host, so the testbed's inventory lists its bridge
+address once per node.""",
+            },
+            {
+                'name': 'fence_user',
+                'default': '',
+                'secret': False,
+                'description': 'The account on the power switches that may power the controllers off and on.',
+            },
+            {
+                'name': 'fence_password',
+                'default': None,
+                'secret': True,
+                'description': """\
+That account's password; leave it empty when the agent logs in with a key instead
+(the testbed's fence_virsh does).""",
+            },
+            {
+                'name': 'fence_options',
+                'default': 'lanplus=1',
+                'secret': False,
+                'description': """\
+Further options of the fence agent, the same for every device, as space-separated
+name=value words: lanplus=1 (IPMI v2.0, which every current board speaks) in
+production; the port and login key of the testbed's fence device there.""",
+            },
+        ],
+        'local_variables': [],
+        'steps': [
+            {
+                'title': "Make every controller's name resolve to its cluster address",
                 'source': 'docs/scenarios/basic-cluster.rst:95',
                 'target': 'all',
-                'guard': 'read -ra names <<< "$RB_NODES"; read -ra addrs <<< "$RB_ADDRS"; for '
-                         'i in "${!names[@]}"; do [ "$(getent hosts "${names[$i]}" | awk '
-                         '\'{print $1; exit}\')" = "${addrs[$i]}" ] || exit 1; done',
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra addrs <<< "$RB_ADDRS"\n'
-                          'current=$(mktemp)\n'
-                          'touch /etc/hosts\n'
-                          'awk -v names="$RB_NODES" \'\n'
-                          '    BEGIN { split(names, list, " "); for (i in list) ours[list[i]] '
-                          '= 1 }\n'
-                          '    /^# BEGIN openstack controllers$/ { skip = 1; next }\n'
-                          '    /^# END openstack controllers$/ { skip = 0; next }\n'
-                          '    skip { next }\n'
-                          '    $1 == "127.0.1.1" { for (i = 2; i <= NF; i++) if ($i in ours) '
-                          'next }\n'
-                          '    { print }\n'
-                          '\' /etc/hosts > "$current"\n'
-                          '{\n'
-                          '    cat "$current"\n'
-                          '    echo "# BEGIN openstack controllers"\n'
-                          '    for i in "${!names[@]}"; do\n'
-                          '        printf \'%s %s\\n\' "${addrs[$i]}" "${names[$i]}"\n'
-                          '    done\n'
-                          '    echo "# END openstack controllers"\n'
-                          '} > /etc/hosts\n'
-                          'rm -f "$current"',
-                'verify': {'command': 'if [ "$(hostname -s)" != "$RB_HOST" ]; then\n'
-                                      '    echo "this host calls itself $(hostname -s) but the '
-                                      'inventory calls it $RB_HOST" >&2\n'
-                                      '    exit 1\n'
-                                      'fi\n'
-                                      'read -ra names <<< "$RB_NODES"\n'
-                                      'read -ra addrs <<< "$RB_ADDRS"\n'
-                                      'for i in "${!names[@]}"; do\n'
-                                      '    found=$(getent hosts "${names[$i]}" | awk \'{print '
-                                      "$1; exit}')\n"
-                                      '    if [ "$found" != "${addrs[$i]}" ]; then\n'
-                                      '        echo "${names[$i]} resolves to \'$found\', not '
-                                      '${addrs[$i]}" >&2\n'
-                                      '        exit 1\n'
-                                      '    fi\n'
-                                      'done',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': 'read -ra names <<< "$RB_NODES"; read -ra addrs <<< "$RB_ADDRS"; for i in "${!names[@]}"; do [ "$(getent hosts "${names[$i]}" | awk \'{print $1; exit}\')" = "${addrs[$i]}" ] || exit 1; done',
+                'script': """\
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+current=$(mktemp)
+touch /etc/hosts
+awk -v names="$RB_NODES" '
+    BEGIN { split(names, list, " "); for (i in list) ours[list[i]] = 1 }
+    /^# BEGIN openstack controllers$/ { skip = 1; next }
+    /^# END openstack controllers$/ { skip = 0; next }
+    skip { next }
+    $1 == "127.0.1.1" { for (i = 2; i <= NF; i++) if ($i in ours) next }
+    { print }
+' /etc/hosts > "$current"
+{
+    cat "$current"
+    echo "# BEGIN openstack controllers"
+    for i in "${!names[@]}"; do
+        printf '%s %s\\n' "${addrs[$i]}" "${names[$i]}"
+    done
+    echo "# END openstack controllers"
+} > /etc/hosts
+rm -f "$current\"""",
+                'verify': {
+                    'command': """\
+if [ "$(hostname -s)" != "$RB_HOST" ]; then
+    echo "this host calls itself $(hostname -s) but the inventory calls it $RB_HOST" >&2
+    exit 1
+fi
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+for i in "${!names[@]}"; do
+    found=$(getent hosts "${names[$i]}" | awk '{print $1; exit}')
+    if [ "$found" != "${addrs[$i]}" ]; then
+        echo "${names[$i]} resolves to '$found', not ${addrs[$i]}" >&2
+        exit 1
+    fi
+done""",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Install Corosync, Pacemaker, pcs and the resource agents',
+                'copy_from': None,
+            },
+            {
+                'title': 'Install Corosync, Pacemaker, pcs and the resource agents',
                 'source': 'docs/scenarios/basic-cluster.rst:143',
                 'target': 'all',
-                'guard': '[ "$(dpkg -s pacemaker corosync pcs resource-agents 2>/dev/null | '
-                         'grep -c \'^Status: install ok installed\')" -eq 4 ]',
-                'script': 'apt-get update\n'
-                          'DEBIAN_FRONTEND=noninteractive apt-get install -y pacemaker '
-                          'corosync pcs resource-agents',
-                'verify': {'command': 'dpkg -s pacemaker corosync pcs resource-agents | grep '
-                                      "-c '^Status: install ok installed'",
-                           'expect_exit': 0,
-                           'match': '^4$',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': '[ "$(dpkg -s pacemaker corosync pcs resource-agents 2>/dev/null | grep -c \'^Status: install ok installed\')" -eq 4 ]',
+                'script': """\
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y pacemaker corosync pcs resource-agents""",
+                'verify': {
+                    'command': "dpkg -s pacemaker corosync pcs resource-agents | grep -c '^Status: install ok installed'",
+                    'expect_exit': 0,
+                    'match': '^4$',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Remove the placeholder cluster the packages started',
+                'copy_from': None,
+            },
+            {
+                'title': 'Remove the placeholder cluster the packages started',
                 'source': 'docs/scenarios/basic-cluster.rst:158',
                 'target': 'all',
-                'guard': '[ ! -e /etc/corosync/corosync.conf ] || grep -Eq '
-                         '"^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\\$" '
-                         '/etc/corosync/corosync.conf',
+                'guard': '[ ! -e /etc/corosync/corosync.conf ] || grep -Eq "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\\$" /etc/corosync/corosync.conf',
                 'script': 'pcs cluster destroy',
-                'verify': {'command': '[ ! -e /etc/corosync/corosync.conf ] || grep -Eq '
-                                      '"^[[:space:]]*cluster_name: '
-                                      '${cluster_name}[[:space:]]*\\$" '
-                                      '/etc/corosync/corosync.conf',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'verify': {
+                    'command': '[ ! -e /etc/corosync/corosync.conf ] || grep -Eq "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\\$" /etc/corosync/corosync.conf',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Set the hacluster password and start pcsd',
+                'copy_from': None,
+            },
+            {
+                'title': 'Set the hacluster password and start pcsd',
                 'source': 'docs/scenarios/basic-cluster.rst:172',
                 'target': 'all',
                 'guard': None,
-                'script': 'printf \'hacluster:%s\\n\' "$hacluster_password" | chpasswd\n'
-                          'systemctl enable --now pcsd',
-                'verify': {'command': "systemctl is-active --quiet pcsd && ss -Hltn 'sport = "
-                                      ":2224' | grep -q LISTEN",
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 15,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+printf 'hacluster:%s\\n' "$hacluster_password" | chpasswd
+systemctl enable --now pcsd""",
+                'verify': {
+                    'command': "systemctl is-active --quiet pcsd && ss -Hltn 'sport = :2224' | grep -q LISTEN",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 15,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': True,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Authenticate the controllers to each other',
+                'copy_from': None,
+            },
+            {
+                'title': 'Authenticate the controllers to each other',
                 'source': 'docs/scenarios/basic-cluster.rst:182',
                 'target': 'first',
                 'guard': None,
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra addrs <<< "$RB_ADDRS"\n'
-                          'hosts=()\n'
-                          'for i in "${!names[@]}"; do\n'
-                          '    hosts+=("${names[$i]}" "addr=${addrs[$i]}")\n'
-                          'done\n'
-                          'pcs host auth "${hosts[@]}" -u hacluster -p "$hacluster_password"',
-                'verify': {'command': 'read -ra names <<< "$RB_NODES"\n'
-                                      '[ "$(pcs status pcsd "${names[@]}" | grep -c \': '
-                                      'Online$\')" -eq "$RB_NODE_COUNT" ]',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 5,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+hosts=()
+for i in "${!names[@]}"; do
+    hosts+=("${names[$i]}" "addr=${addrs[$i]}")
+done
+pcs host auth "${hosts[@]}" -u hacluster -p "$hacluster_password\"""",
+                'verify': {
+                    'command': """\
+read -ra names <<< "$RB_NODES"
+[ "$(pcs status pcsd "${names[@]}" | grep -c ': Online$')" -eq "$RB_NODE_COUNT" ]""",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 5,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': True,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Create the cluster',
+                'copy_from': None,
+            },
+            {
+                'title': 'Create the cluster',
                 'source': 'docs/scenarios/basic-cluster.rst:206',
                 'target': 'first',
-                'guard': 'grep -Eqs "^[[:space:]]*cluster_name: '
-                         '${cluster_name}[[:space:]]*\\$" /etc/corosync/corosync.conf',
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra addrs <<< "$RB_ADDRS"\n'
-                          'hosts=()\n'
-                          'for i in "${!names[@]}"; do\n'
-                          '    hosts+=("${names[$i]}" "addr=${addrs[$i]}")\n'
-                          'done\n'
-                          'pcs cluster setup "$cluster_name" "${hosts[@]}"',
-                'verify': {'command': 'pcs cluster corosync | grep -E '
-                                      '"^[[:space:]]*cluster_name: '
-                                      '${cluster_name}[[:space:]]*\\$"',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': 'grep -Eqs "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\\$" /etc/corosync/corosync.conf',
+                'script': """\
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+hosts=()
+for i in "${!names[@]}"; do
+    hosts+=("${names[$i]}" "addr=${addrs[$i]}")
+done
+pcs cluster setup "$cluster_name" "${hosts[@]}\"""",
+                'verify': {
+                    'command': 'pcs cluster corosync | grep -E "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\\$"',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Start the cluster on every controller and enable it at boot',
+                'copy_from': None,
+            },
+            {
+                'title': 'Start the cluster on every controller and enable it at boot',
                 'source': 'docs/scenarios/basic-cluster.rst:223',
                 'target': 'first',
                 'guard': None,
-                'script': 'pcs cluster start --all --wait=120\npcs cluster enable --all',
-                'verify': {'command': '[ "$(crm_node -l | grep -c \' member$\')" -eq '
-                                      '"$RB_NODE_COUNT" ] && corosync-quorumtool -s',
-                           'expect_exit': 0,
-                           'match': 'Quorate:\\s+Yes',
-                           'retries': 30,
-                           'delay': 2.0,
-                           'timeout': 120.0},
+                'script': """\
+pcs cluster start --all --wait=120
+pcs cluster enable --all""",
+                'verify': {
+                    'command': '[ "$(crm_node -l | grep -c \' member$\')" -eq "$RB_NODE_COUNT" ] && corosync-quorumtool -s',
+                    'expect_exit': 0,
+                    'match': 'Quorate:\\s+Yes',
+                    'retries': 30,
+                    'delay': 2.0,
+                    'timeout': 120.0,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Install the fence agents',
+                'copy_from': None,
+            },
+            {
+                'title': 'Install the fence agents',
                 'source': 'docs/scenarios/basic-cluster.rst:275',
                 'target': 'all',
-                'guard': '[ "$stonith_enabled" != true ] || dpkg -s fence-agents >/dev/null '
-                         '2>&1',
+                'guard': '[ "$stonith_enabled" != true ] || dpkg -s fence-agents >/dev/null 2>&1',
                 'script': 'DEBIAN_FRONTEND=noninteractive apt-get install -y fence-agents',
-                'verify': {'command': '[ "$stonith_enabled" != true ] || command -v '
-                                      '"$fence_agent"',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'verify': {
+                    'command': '[ "$stonith_enabled" != true ] || command -v "$fence_agent"',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Create one fence device per controller',
+                'copy_from': None,
+            },
+            {
+                'title': 'Create one fence device per controller',
                 'source': 'docs/scenarios/basic-cluster.rst:282',
                 'target': 'first',
                 'guard': '[ "$stonith_enabled" != true ]',
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra switches <<< "$fence_addresses"\n'
-                          'read -ra options <<< "$fence_options"\n'
-                          'if [ "${#switches[@]}" -ne "${#names[@]}" ]; then\n'
-                          '    echo "fence_addresses lists ${#switches[@]} addresses for '
-                          '${#names[@]} controllers" >&2\n'
-                          '    exit 1\n'
-                          'fi\n'
-                          'for option in "${options[@]}"; do\n'
-                          '    if ! [[ $option =~ ^[a-z][a-z0-9_]*=[^=]+$ ]]; then\n'
-                          '        echo "fence_options: \'$option\' is not a name=value option '
-                          'of the agent" >&2\n'
-                          '        exit 1\n'
-                          '    fi\n'
-                          'done\n'
-                          'login=(username="$fence_user")\n'
-                          'if [ -n "$fence_password" ]; then\n'
-                          '    login+=(password="$fence_password")\n'
-                          'fi\n'
-                          'for i in "${!names[@]}"; do\n'
-                          '    name=${names[$i]}\n'
-                          '    if pcs stonith config "fence-$name" >/dev/null 2>&1; then\n'
-                          '        continue\n'
-                          '    fi\n'
-                          '    pcs stonith create "fence-$name" "$fence_agent" '
-                          'ip="${switches[$i]}" \\\n'
-                          '        "${login[@]}" "${options[@]}" pcmk_host_list="$name" op '
-                          'monitor interval=60s\n'
-                          '    pcs constraint location "fence-$name" avoids "$name"\n'
-                          'done',
-                'verify': {'command': '[ "$stonith_enabled" != true ] || [ "$(pcs stonith '
-                                      'status | grep -c Started)" -ge "$RB_NODE_COUNT" ]',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 15,
-                           'delay': 4.0,
-                           'timeout': None},
+                'script': """\
+read -ra names <<< "$RB_NODES"
+read -ra switches <<< "$fence_addresses"
+read -ra options <<< "$fence_options"
+if [ "${#switches[@]}" -ne "${#names[@]}" ]; then
+    echo "fence_addresses lists ${#switches[@]} addresses for ${#names[@]} controllers" >&2
+    exit 1
+fi
+for option in "${options[@]}"; do
+    if ! [[ $option =~ ^[a-z][a-z0-9_]*=[^=]+$ ]]; then
+        echo "fence_options: '$option' is not a name=value option of the agent" >&2
+        exit 1
+    fi
+done
+login=(username="$fence_user")
+if [ -n "$fence_password" ]; then
+    login+=(password="$fence_password")
+fi
+for i in "${!names[@]}"; do
+    name=${names[$i]}
+    if pcs stonith config "fence-$name" >/dev/null 2>&1; then
+        continue
+    fi
+    pcs stonith create "fence-$name" "$fence_agent" ip="${switches[$i]}" \\
+        "${login[@]}" "${options[@]}" pcmk_host_list="$name" op monitor interval=60s
+    pcs constraint location "fence-$name" avoids "$name"
+done""",
+                'verify': {
+                    'command': '[ "$stonith_enabled" != true ] || [ "$(pcs stonith status | grep -c Started)" -ge "$RB_NODE_COUNT" ]',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 15,
+                    'delay': 4.0,
+                    'timeout': None,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': True,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Set the cluster properties',
+                'copy_from': None,
+            },
+            {
+                'title': 'Set the cluster properties',
                 'source': 'docs/scenarios/basic-cluster.rst:330',
                 'target': 'first',
                 'guard': None,
-                'script': 'case $stonith_enabled in\n'
-                          '    true | false) ;;\n'
-                          '    *) echo "stonith_enabled must be true or false, not '
-                          '\'$stonith_enabled\'" >&2; exit 1 ;;\n'
-                          'esac\n'
-                          'pcs property set stonith-enabled="$stonith_enabled"\n'
-                          'pcs resource defaults update resource-stickiness=1',
-                'verify': {'command': '[ "$(crm_attribute --type crm_config --name '
-                                      'stonith-enabled --query --quiet)" = "$stonith_enabled" '
-                                      ']\n'
-                                      "pcs resource defaults | grep -q 'resource-stickiness=1'",
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+case $stonith_enabled in
+    true | false) ;;
+    *) echo "stonith_enabled must be true or false, not '$stonith_enabled'" >&2; exit 1 ;;
+esac
+pcs property set stonith-enabled="$stonith_enabled"
+pcs resource defaults update resource-stickiness=1""",
+                'verify': {
+                    'command': """\
+[ "$(crm_attribute --type crm_config --name stonith-enabled --query --quiet)" = "$stonith_enabled" ]
+pcs resource defaults | grep -q 'resource-stickiness=1'""",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -395,66 +425,89 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ("basic-cluster/1: Make every controller's name resolve to its cluster address "
-     '(docs/scenarios/basic-cluster.rst:95).')
+    """\
+basic-cluster/1: Make every controller's name resolve to its cluster address
+
+Written at docs/scenarios/basic-cluster.rst:95."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_corosync_pacemaker_pcs_and_the_resource_agents(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('basic-cluster/2: Install Corosync, Pacemaker, pcs and the resource agents '
-     '(docs/scenarios/basic-cluster.rst:143).')
+    """\
+basic-cluster/2: Install Corosync, Pacemaker, pcs and the resource agents
+
+Written at docs/scenarios/basic-cluster.rst:143."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_remove_the_placeholder_cluster_the_packages_started(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('basic-cluster/3: Remove the placeholder cluster the packages started '
-     '(docs/scenarios/basic-cluster.rst:158).')
+    """\
+basic-cluster/3: Remove the placeholder cluster the packages started
+
+Written at docs/scenarios/basic-cluster.rst:158."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_set_the_hacluster_password_and_start_pcsd(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('basic-cluster/4: Set the hacluster password and start pcsd '
-     '(docs/scenarios/basic-cluster.rst:172).')
+    """\
+basic-cluster/4: Set the hacluster password and start pcsd
+
+Written at docs/scenarios/basic-cluster.rst:172."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
 def step_05_authenticate_the_controllers_to_each_other(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('basic-cluster/5: Authenticate the controllers to each other '
-     '(docs/scenarios/basic-cluster.rst:182).')
+    """\
+basic-cluster/5: Authenticate the controllers to each other
+
+Written at docs/scenarios/basic-cluster.rst:182."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_create_the_cluster(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:206).'
+    """\
+basic-cluster/6: Create the cluster
+
+Written at docs/scenarios/basic-cluster.rst:206."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
 @task(post=[RUNBOOK.finish])
 def step_07_start_the_cluster_on_every_controller_and_enable_it_at_boot(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('basic-cluster/7: Start the cluster on every controller and enable it at boot '
-     '(docs/scenarios/basic-cluster.rst:223).')
+    """\
+basic-cluster/7: Start the cluster on every controller and enable it at boot
+
+Written at docs/scenarios/basic-cluster.rst:223."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)
 
 
 @task(post=[RUNBOOK.finish])
 def step_08_install_the_fence_agents(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:275).'
+    """\
+basic-cluster/8: Install the fence agents
+
+Written at docs/scenarios/basic-cluster.rst:275."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=8)
 
 
 @task(post=[RUNBOOK.finish])
 def step_09_create_one_fence_device_per_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('basic-cluster/9: Create one fence device per controller '
-     '(docs/scenarios/basic-cluster.rst:282).')
+    """\
+basic-cluster/9: Create one fence device per controller
+
+Written at docs/scenarios/basic-cluster.rst:282."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=9)
 
 
 @task(post=[RUNBOOK.finish])
 def step_10_set_the_cluster_properties(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:330).'
+    """\
+basic-cluster/10: Set the cluster properties
+
+Written at docs/scenarios/basic-cluster.rst:330."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=10)

@@ -18,262 +18,302 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'galera',
-     'title': 'MariaDB Galera cluster',
-     'origin': 'myst',
-     'source': 'docs/scenarios/galera.md:3',
-     'hosts': 'controllers',
-     'nodes': 3,
-     'requires': ['basic-cluster', 'lb'],
-     'variables': [{'name': 'galera_cluster_name',
-                    'default': 'openstack',
-                    'secret': False,
-                    'description': "The Galera cluster's name (wsrep_cluster_name). A node "
-                                   'refuses to join a cluster with\n'
-                                   'another name, which protects against wiring two clusters '
-                                   'together by mistake.'},
-                   {'name': 'vip',
-                    'default': None,
-                    'secret': False,
-                    'description': 'The virtual IP (see lb); the verifications connect through '
-                                   'it, as the OpenStack\n'
-                                   'services will.'},
-                   {'name': 'galera_check_port',
-                    'default': '9200',
-                    'secret': False,
-                    'description': 'The port of the Galera health check that lb installed on '
-                                   'every controller.'},
-                   {'name': 'keystone_db_password',
-                    'default': None,
-                    'secret': True,
-                    'description': 'Password of the keystone database account.'},
-                   {'name': 'glance_db_password',
-                    'default': None,
-                    'secret': True,
-                    'description': 'Password of the glance database account.'},
-                   {'name': 'placement_db_password',
-                    'default': None,
-                    'secret': True,
-                    'description': 'Password of the placement database account.'},
-                   {'name': 'nova_db_password',
-                    'default': None,
-                    'secret': True,
-                    'description': 'Password of the nova database account (databases nova, '
-                                   'nova_api and nova_cell0).'},
-                   {'name': 'neutron_db_password',
-                    'default': None,
-                    'secret': True,
-                    'description': 'Password of the neutron database account.'},
-                   {'name': 'cinder_db_password',
-                    'default': None,
-                    'secret': True,
-                    'description': 'Password of the cinder database account.'},
-                   {'name': 'heat_db_password',
-                    'default': None,
-                    'secret': True,
-                    'description': 'Password of the heat database account.'}],
-     'local_variables': [],
-     'steps': [{'title': 'Install MariaDB and Galera',
+    {
+        'name': 'galera',
+        'title': 'MariaDB Galera cluster',
+        'origin': 'myst',
+        'source': 'docs/scenarios/galera.md:3',
+        'hosts': 'controllers',
+        'nodes': 3,
+        'requires': [
+            'basic-cluster',
+            'lb',
+        ],
+        'variables': [
+            {
+                'name': 'galera_cluster_name',
+                'default': 'openstack',
+                'secret': False,
+                'description': """\
+The Galera cluster's name (wsrep_cluster_name). A node refuses to join a cluster with
+another name, which protects against wiring two clusters together by mistake.""",
+            },
+            {
+                'name': 'vip',
+                'default': None,
+                'secret': False,
+                'description': """\
+The virtual IP (see lb); the verifications connect through it, as the OpenStack
+services will.""",
+            },
+            {
+                'name': 'galera_check_port',
+                'default': '9200',
+                'secret': False,
+                'description': 'The port of the Galera health check that lb installed on every controller.',
+            },
+            {
+                'name': 'keystone_db_password',
+                'default': None,
+                'secret': True,
+                'description': 'Password of the keystone database account.',
+            },
+            {
+                'name': 'glance_db_password',
+                'default': None,
+                'secret': True,
+                'description': 'Password of the glance database account.',
+            },
+            {
+                'name': 'placement_db_password',
+                'default': None,
+                'secret': True,
+                'description': 'Password of the placement database account.',
+            },
+            {
+                'name': 'nova_db_password',
+                'default': None,
+                'secret': True,
+                'description': 'Password of the nova database account (databases nova, nova_api and nova_cell0).',
+            },
+            {
+                'name': 'neutron_db_password',
+                'default': None,
+                'secret': True,
+                'description': 'Password of the neutron database account.',
+            },
+            {
+                'name': 'cinder_db_password',
+                'default': None,
+                'secret': True,
+                'description': 'Password of the cinder database account.',
+            },
+            {
+                'name': 'heat_db_password',
+                'default': None,
+                'secret': True,
+                'description': 'Password of the heat database account.',
+            },
+        ],
+        'local_variables': [],
+        'steps': [
+            {
+                'title': 'Install MariaDB and Galera',
                 'source': 'docs/scenarios/galera.md:96',
                 'target': 'all',
-                'guard': '[ "$(dpkg -s mariadb-server mariadb-client galera-4 rsync '
-                         '2>/dev/null | grep -c \'^Status: install ok installed\')" -eq 4 ]',
-                'script': 'apt-get update\n'
-                          'DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server '
-                          'mariadb-client galera-4 rsync',
-                'verify': {'command': 'dpkg -s mariadb-server mariadb-client galera-4 rsync | '
-                                      "grep -c '^Status: install ok installed'",
-                           'expect_exit': 0,
-                           'match': '^4$',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': '[ "$(dpkg -s mariadb-server mariadb-client galera-4 rsync 2>/dev/null | grep -c \'^Status: install ok installed\')" -eq 4 ]',
+                'script': """\
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server mariadb-client galera-4 rsync""",
+                'verify': {
+                    'command': "dpkg -s mariadb-server mariadb-client galera-4 rsync | grep -c '^Status: install ok installed'",
+                    'expect_exit': 0,
+                    'match': '^4$',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Take MariaDB away from systemd',
+                'copy_from': None,
+            },
+            {
+                'title': 'Take MariaDB away from systemd',
                 'source': 'docs/scenarios/galera.md:111',
                 'target': 'all',
                 'guard': None,
-                'script': 'systemctl disable --now mariadb.socket mariadb.service\n'
-                          'install -d -o mysql -g adm -m 2750 /var/log/mysql',
-                'verify': {'command': '! systemctl is-enabled --quiet mariadb.socket && ! '
-                                      'systemctl is-enabled --quiet mariadb.service && ! '
-                                      'systemctl is-active --quiet mariadb.socket',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+systemctl disable --now mariadb.socket mariadb.service
+install -d -o mysql -g adm -m 2750 /var/log/mysql""",
+                'verify': {
+                    'command': '! systemctl is-enabled --quiet mariadb.socket && ! systemctl is-enabled --quiet mariadb.service && ! systemctl is-active --quiet mariadb.socket',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Write the Galera configuration',
+                'copy_from': None,
+            },
+            {
+                'title': 'Write the Galera configuration',
                 'source': 'docs/scenarios/galera.md:133',
                 'target': 'all',
                 'guard': None,
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'members=$(IFS=,; echo "${names[*]}")\n'
-                          'new=$(mktemp)\n'
-                          'cat > "$new" <<EOF\n'
-                          "# Written by the HA guide's galera scenario: change the guide, not "
-                          'this file.\n'
-                          '[mysqld]\n'
-                          'bind-address = ${RB_ADDRESS}\n'
-                          'skip_name_resolve = ON\n'
-                          'max_connections = 4096\n'
-                          'binlog_format = ROW\n'
-                          'default_storage_engine = InnoDB\n'
-                          'innodb_autoinc_lock_mode = 2\n'
-                          'innodb_flush_log_at_trx_commit = 2\n'
-                          '\n'
-                          'wsrep_on = ON\n'
-                          'wsrep_provider = /usr/lib/galera/libgalera_smm.so\n'
-                          'wsrep_cluster_name = ${galera_cluster_name}\n'
-                          'wsrep_cluster_address = gcomm://${members}\n'
-                          'wsrep_node_name = ${RB_HOST}\n'
-                          'wsrep_node_address = ${RB_ADDRESS}\n'
-                          'wsrep_sst_method = rsync\n'
-                          'EOF\n'
-                          'if ! cmp -s "$new" '
-                          '/etc/mysql/mariadb.conf.d/99-openstack-galera.cnf; then\n'
-                          '    install -m 0644 "$new" '
-                          '/etc/mysql/mariadb.conf.d/99-openstack-galera.cnf\n'
-                          'fi\n'
-                          'rm -f "$new"',
-                'verify': {'command': 'my_print_defaults mysqld | grep -x -- '
-                                      '"--wsrep_cluster_name=${galera_cluster_name}"',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+read -ra names <<< "$RB_NODES"
+members=$(IFS=,; echo "${names[*]}")
+new=$(mktemp)
+cat > "$new" <<EOF
+# Written by the HA guide's galera scenario: change the guide, not this file.
+[mysqld]
+bind-address = ${RB_ADDRESS}
+skip_name_resolve = ON
+max_connections = 4096
+binlog_format = ROW
+default_storage_engine = InnoDB
+innodb_autoinc_lock_mode = 2
+innodb_flush_log_at_trx_commit = 2
+
+wsrep_on = ON
+wsrep_provider = /usr/lib/galera/libgalera_smm.so
+wsrep_cluster_name = ${galera_cluster_name}
+wsrep_cluster_address = gcomm://${members}
+wsrep_node_name = ${RB_HOST}
+wsrep_node_address = ${RB_ADDRESS}
+wsrep_sst_method = rsync
+EOF
+if ! cmp -s "$new" /etc/mysql/mariadb.conf.d/99-openstack-galera.cnf; then
+    install -m 0644 "$new" /etc/mysql/mariadb.conf.d/99-openstack-galera.cnf
+fi
+rm -f "$new\"""",
+                'verify': {
+                    'command': 'my_print_defaults mysqld | grep -x -- "--wsrep_cluster_name=${galera_cluster_name}"',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Create the Galera cluster resource',
+                'copy_from': None,
+            },
+            {
+                'title': 'Create the Galera cluster resource',
                 'source': 'docs/scenarios/galera.md:179',
                 'target': 'first',
                 'guard': 'pcs resource config galera-clone >/dev/null 2>&1',
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'members=$(IFS=,; echo "${names[*]}")\n'
-                          'pcs resource create galera ocf:heartbeat:galera \\\n'
-                          '    wsrep_cluster_address="gcomm://${members}" '
-                          'log=/var/log/mysql/error.log \\\n'
-                          '    op promote timeout=300s on-fail=block \\\n'
-                          '    promotable promoted-max="$RB_NODE_COUNT" notify=true',
-                'verify': {'command': 'size=$(mysql -N -B -e "SHOW GLOBAL STATUS LIKE '
-                                      '\'wsrep_cluster_size\'" | cut -f2)\n'
-                                      '[ "$size" -eq "$RB_NODE_COUNT" ]\n'
-                                      'mysql -N -B -e "SHOW GLOBAL STATUS LIKE '
-                                      '\'wsrep_local_state_comment\'" | cut -f2',
-                           'expect_exit': 0,
-                           'match': 'Synced',
-                           'retries': 60,
-                           'delay': 5.0,
-                           'timeout': 400.0},
+                'script': """\
+read -ra names <<< "$RB_NODES"
+members=$(IFS=,; echo "${names[*]}")
+pcs resource create galera ocf:heartbeat:galera \\
+    wsrep_cluster_address="gcomm://${members}" log=/var/log/mysql/error.log \\
+    op promote timeout=300s on-fail=block \\
+    promotable promoted-max="$RB_NODE_COUNT" notify=true""",
+                'verify': {
+                    'command': """\
+size=$(mysql -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'" | cut -f2)
+[ "$size" -eq "$RB_NODE_COUNT" ]
+mysql -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'" | cut -f2""",
+                    'expect_exit': 0,
+                    'match': 'Synced',
+                    'retries': 60,
+                    'delay': 5.0,
+                    'timeout': 400.0,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': "Create the health check's database account",
+                'copy_from': None,
+            },
+            {
+                'title': "Create the health check's database account",
                 'source': 'docs/scenarios/galera.md:210',
                 'target': 'all',
                 'guard': None,
-                'script': 'if [ "$RB_HOST" = "$RB_NODE1" ]; then\n'
-                          '    mysql -e "CREATE USER IF NOT EXISTS '
-                          '\'galeracheck\'@\'localhost\' IDENTIFIED VIA unix_socket"\n'
-                          'fi',
-                'verify': {'command': 'exec 3<>"/dev/tcp/${RB_ADDRESS}/${galera_check_port}"\n'
-                                      "printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3\n"
-                                      'head -n 1 <&3',
-                           'expect_exit': 0,
-                           'match': '^HTTP/1\\.1 200',
-                           'retries': 30,
-                           'delay': 2.0,
-                           'timeout': 120.0},
+                'script': """\
+if [ "$RB_HOST" = "$RB_NODE1" ]; then
+    mysql -e "CREATE USER IF NOT EXISTS 'galeracheck'@'localhost' IDENTIFIED VIA unix_socket"
+fi""",
+                'verify': {
+                    'command': """\
+exec 3<>"/dev/tcp/${RB_ADDRESS}/${galera_check_port}"
+printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3
+head -n 1 <&3""",
+                    'expect_exit': 0,
+                    'match': '^HTTP/1\\.1 200',
+                    'retries': 30,
+                    'delay': 2.0,
+                    'timeout': 120.0,
+                },
                 'run_once': False,
                 'serial': 1,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Create the OpenStack databases and accounts',
+                'copy_from': None,
+            },
+            {
+                'title': 'Create the OpenStack databases and accounts',
                 'source': 'docs/scenarios/galera.md:236',
                 'target': 'first',
                 'guard': None,
-                'script': '# A value as an SQL string literal, whatever quotes or backslashes '
-                          'it holds.\n'
-                          'sql_string() {\n'
-                          '    local value=${1//\\\\/\\\\\\\\}\n'
-                          '    printf "\'%s\'" "${value//\\\'/\\\\\\\'}"\n'
-                          '}\n'
-                          '\n'
-                          '# account USER PASSWORD DATABASE...: the account, its databases, '
-                          'and all rights on them.\n'
-                          'account() {\n'
-                          '    local user=$1 password db\n'
-                          '    password=$(sql_string "$2")\n'
-                          '    shift 2\n'
-                          '    {\n'
-                          '        printf "CREATE USER IF NOT EXISTS \'%s\'@\'%%\' IDENTIFIED '
-                          'BY %s;\\n" "$user" "$password"\n'
-                          '        printf "ALTER USER \'%s\'@\'%%\' IDENTIFIED BY %s;\\n" '
-                          '"$user" "$password"\n'
-                          '        for db in "$@"; do\n'
-                          '            printf \'CREATE DATABASE IF NOT EXISTS %s;\\n\' "$db"\n'
-                          '            printf "GRANT ALL PRIVILEGES ON %s.* TO '
-                          '\'%s\'@\'%%\';\\n" "$db" "$user"\n'
-                          '        done\n'
-                          '    } | mysql\n'
-                          '}\n'
-                          '\n'
-                          'account keystone "$keystone_db_password" keystone\n'
-                          'account glance "$glance_db_password" glance\n'
-                          'account placement "$placement_db_password" placement\n'
-                          'account nova "$nova_db_password" nova nova_api nova_cell0\n'
-                          'account neutron "$neutron_db_password" neutron\n'
-                          'account cinder "$cinder_db_password" cinder\n'
-                          'account heat "$heat_db_password" heat',
-                'verify': {'command': 'login() {\n'
-                                      '    MYSQL_PWD=$2 mysql --connect-timeout=5 -h "$vip" -u '
-                                      '"$1" -N -B -e \'SELECT 1\' "$1" >/dev/null\n'
-                                      '}\n'
-                                      'login keystone "$keystone_db_password"\n'
-                                      'login glance "$glance_db_password"\n'
-                                      'login placement "$placement_db_password"\n'
-                                      'login nova "$nova_db_password"\n'
-                                      'login neutron "$neutron_db_password"\n'
-                                      'login cinder "$cinder_db_password"\n'
-                                      'login heat "$heat_db_password"',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 10,
-                           'delay': 3.0,
-                           'timeout': None},
+                'script': """\
+# A value as an SQL string literal, whatever quotes or backslashes it holds.
+sql_string() {
+    local value=${1//\\\\/\\\\\\\\}
+    printf "'%s'" "${value//\\'/\\\\\\'}"
+}
+
+# account USER PASSWORD DATABASE...: the account, its databases, and all rights on them.
+account() {
+    local user=$1 password db
+    password=$(sql_string "$2")
+    shift 2
+    {
+        printf "CREATE USER IF NOT EXISTS '%s'@'%%' IDENTIFIED BY %s;\\n" "$user" "$password"
+        printf "ALTER USER '%s'@'%%' IDENTIFIED BY %s;\\n" "$user" "$password"
+        for db in "$@"; do
+            printf 'CREATE DATABASE IF NOT EXISTS %s;\\n' "$db"
+            printf "GRANT ALL PRIVILEGES ON %s.* TO '%s'@'%%';\\n" "$db" "$user"
+        done
+    } | mysql
+}
+
+account keystone "$keystone_db_password" keystone
+account glance "$glance_db_password" glance
+account placement "$placement_db_password" placement
+account nova "$nova_db_password" nova nova_api nova_cell0
+account neutron "$neutron_db_password" neutron
+account cinder "$cinder_db_password" cinder
+account heat "$heat_db_password" heat""",
+                'verify': {
+                    'command': """\
+login() {
+    MYSQL_PWD=$2 mysql --connect-timeout=5 -h "$vip" -u "$1" -N -B -e 'SELECT 1' "$1" >/dev/null
+}
+login keystone "$keystone_db_password"
+login glance "$glance_db_password"
+login placement "$placement_db_password"
+login nova "$nova_db_password"
+login neutron "$neutron_db_password"
+login cinder "$cinder_db_password"
+login heat "$heat_db_password\"""",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 10,
+                    'delay': 3.0,
+                    'timeout': None,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': True,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -285,35 +325,53 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_install_mariadb_and_galera(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/1: Install MariaDB and Galera (docs/scenarios/galera.md:96).'
+    """\
+galera/1: Install MariaDB and Galera
+
+Written at docs/scenarios/galera.md:96."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_take_mariadb_away_from_systemd(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/2: Take MariaDB away from systemd (docs/scenarios/galera.md:111).'
+    """\
+galera/2: Take MariaDB away from systemd
+
+Written at docs/scenarios/galera.md:111."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_write_the_galera_configuration(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/3: Write the Galera configuration (docs/scenarios/galera.md:133).'
+    """\
+galera/3: Write the Galera configuration
+
+Written at docs/scenarios/galera.md:133."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_create_the_galera_cluster_resource(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/4: Create the Galera cluster resource (docs/scenarios/galera.md:179).'
+    """\
+galera/4: Create the Galera cluster resource
+
+Written at docs/scenarios/galera.md:179."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
 def step_05_create_the_health_check_s_database_account(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    "galera/5: Create the health check's database account (docs/scenarios/galera.md:210)."
+    """\
+galera/5: Create the health check's database account
+
+Written at docs/scenarios/galera.md:210."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_create_the_openstack_databases_and_accounts(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:236).'
+    """\
+galera/6: Create the OpenStack databases and accounts
+
+Written at docs/scenarios/galera.md:236."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)

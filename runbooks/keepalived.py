@@ -18,238 +18,252 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'keepalived',
-     'title': 'The virtual IP with keepalived',
-     'origin': 'rst',
-     'source': 'docs/scenarios/keepalived.rst:4',
-     'hosts': 'controllers',
-     'nodes': 2,
-     'requires': [],
-     'variables': [{'name': 'vip',
-                    'default': None,
-                    'secret': False,
-                    'description': 'The virtual IP address: one free address in the '
-                                   "controllers' subnet that no host uses."},
-                   {'name': 'vip_cidr_netmask',
-                    'default': '24',
-                    'secret': False,
-                    'description': "The prefix length of the controllers' subnet."},
-                   {'name': 'keepalived_router_id',
-                    'default': '51',
-                    'secret': False,
-                    'description': 'The VRRP router id, 1 to 255: the same on every controller '
-                                   'of this group, and\n'
-                                   'different from any other VRRP group on the same network '
-                                   'segment (other clusters,\n'
-                                   'routers).'},
-                   {'name': 'openstack_apis',
-                    'default': 'keystone:5000 glance:9292 placement:8778 nova:8774 '
-                               'nova-metadata:8775 novnc:6080 neutron:9696 cinder:8776 '
-                               'heat:8004 heat-cfn:8000',
-                    'secret': False,
-                    'description': 'The OpenStack APIs to balance, as name:port pairs, as in '
-                                   'lb.'}],
-     'local_variables': [],
-     'steps': [{'title': 'Allow services to bind to the virtual IP before it arrives',
+    {
+        'name': 'keepalived',
+        'title': 'The virtual IP with keepalived',
+        'origin': 'rst',
+        'source': 'docs/scenarios/keepalived.rst:4',
+        'hosts': 'controllers',
+        'nodes': 2,
+        'requires': [],
+        'variables': [
+            {
+                'name': 'vip',
+                'default': None,
+                'secret': False,
+                'description': "The virtual IP address: one free address in the controllers' subnet that no host uses.",
+            },
+            {
+                'name': 'vip_cidr_netmask',
+                'default': '24',
+                'secret': False,
+                'description': "The prefix length of the controllers' subnet.",
+            },
+            {
+                'name': 'keepalived_router_id',
+                'default': '51',
+                'secret': False,
+                'description': """\
+The VRRP router id, 1 to 255: the same on every controller of this group, and
+different from any other VRRP group on the same network segment (other clusters,
+routers).""",
+            },
+            {
+                'name': 'openstack_apis',
+                'default': 'keystone:5000 glance:9292 placement:8778 nova:8774 nova-metadata:8775 novnc:6080 neutron:9696 cinder:8776 heat:8004 heat-cfn:8000',
+                'secret': False,
+                'description': 'The OpenStack APIs to balance, as name:port pairs, as in lb.',
+            },
+        ],
+        'local_variables': [],
+        'steps': [
+            {
+                'title': 'Allow services to bind to the virtual IP before it arrives',
                 'source': 'docs/scenarios/keepalived.rst:69',
                 'target': 'all',
                 'guard': None,
-                'script': "printf 'net.ipv4.ip_nonlocal_bind = 1\\n' > "
-                          '/etc/sysctl.d/60-openstack-vip.conf\n'
-                          'sysctl -q -p /etc/sysctl.d/60-openstack-vip.conf',
-                'verify': {'command': 'sysctl -n net.ipv4.ip_nonlocal_bind',
-                           'expect_exit': 0,
-                           'match': '^1$',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+printf 'net.ipv4.ip_nonlocal_bind = 1\\n' > /etc/sysctl.d/60-openstack-vip.conf
+sysctl -q -p /etc/sysctl.d/60-openstack-vip.conf""",
+                'verify': {
+                    'command': 'sysctl -n net.ipv4.ip_nonlocal_bind',
+                    'expect_exit': 0,
+                    'match': '^1$',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Install HAProxy and keepalived',
+                'copy_from': None,
+            },
+            {
+                'title': 'Install HAProxy and keepalived',
                 'source': 'docs/scenarios/keepalived.rst:77',
                 'target': 'all',
-                'guard': '[ "$(dpkg -s haproxy keepalived 2>/dev/null | grep -c \'^Status: '
-                         'install ok installed\')" -eq 2 ]',
-                'script': 'apt-get update\n'
-                          'DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy '
-                          'keepalived',
-                'verify': {'command': "dpkg -s haproxy keepalived | grep -c '^Status: install "
-                                      "ok installed'",
-                           'expect_exit': 0,
-                           'match': '^2$',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': '[ "$(dpkg -s haproxy keepalived 2>/dev/null | grep -c \'^Status: install ok installed\')" -eq 2 ]',
+                'script': """\
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy keepalived""",
+                'verify': {
+                    'command': "dpkg -s haproxy keepalived | grep -c '^Status: install ok installed'",
+                    'expect_exit': 0,
+                    'match': '^2$',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Write the HAProxy configuration and keep HAProxy running',
+                'copy_from': None,
+            },
+            {
+                'title': 'Write the HAProxy configuration and keep HAProxy running',
                 'source': 'docs/scenarios/keepalived.rst:90',
                 'target': 'all',
                 'guard': None,
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra addrs <<< "$RB_ADDRS"\n'
-                          'new=$(mktemp)\n'
-                          '{\n'
-                          "    cat <<'EOF'\n"
-                          "# Written by the HA guide's keepalived scenario: change the guide, "
-                          'not this file.\n'
-                          'global\n'
-                          '    log /dev/log local0\n'
-                          '    chroot /var/lib/haproxy\n'
-                          '    stats socket /run/haproxy/admin.sock mode 660 level admin\n'
-                          '    user haproxy\n'
-                          '    group haproxy\n'
-                          '    maxconn 4096\n'
-                          '\n'
-                          'defaults\n'
-                          '    log global\n'
-                          '    mode http\n'
-                          '    option httplog\n'
-                          '    option dontlognull\n'
-                          '    option redispatch\n'
-                          '    retries 3\n'
-                          '    timeout connect 5s\n'
-                          '    timeout client 2m\n'
-                          '    timeout server 2m\n'
-                          '    timeout check 5s\n'
-                          '    default-server inter 2s rise 2 fall 3\n'
-                          'EOF\n'
-                          "    printf '\\nlisten dashboard\\n    bind %s:80\\n    balance "
-                          'roundrobin\\n\' "$vip"\n'
-                          "    printf '    cookie SERVERID insert indirect nocache\\n    "
-                          "option httpchk GET /\\n'\n"
-                          '    for i in "${!names[@]}"; do\n'
-                          "        printf '    server %s %s:80 check cookie %s\\n' "
-                          '"${names[$i]}" "${addrs[$i]}" "${names[$i]}"\n'
-                          '    done\n'
-                          '    for api in $openstack_apis; do\n'
-                          '        name=${api%%:*} port=${api##*:}\n'
-                          '        printf \'\\nlisten %s\\n    bind %s:%s\\n\' "$name" "$vip" '
-                          '"$port"\n'
-                          "        printf '    balance roundrobin\\n    option httpchk GET "
-                          "/\\n'\n"
-                          '        for i in "${!names[@]}"; do\n'
-                          '            printf \'    server %s %s:%s check\\n\' "${names[$i]}" '
-                          '"${addrs[$i]}" "$port"\n'
-                          '        done\n'
-                          '    done\n'
-                          '} > "$new"\n'
-                          'haproxy -c -q -f "$new"\n'
-                          'if ! cmp -s "$new" /etc/haproxy/haproxy.cfg; then\n'
-                          '    install -m 0644 "$new" /etc/haproxy/haproxy.cfg\n'
-                          '    if systemctl is-active --quiet haproxy; then\n'
-                          '        systemctl reload haproxy\n'
-                          '    fi\n'
-                          'fi\n'
-                          'rm -f "$new"\n'
-                          'systemctl enable haproxy\n'
-                          'systemctl start haproxy',
-                'verify': {'command': 'systemctl is-active haproxy',
-                           'expect_exit': 0,
-                           'match': '^active$',
-                           'retries': 10,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+new=$(mktemp)
+{
+    cat <<'EOF'
+# Written by the HA guide's keepalived scenario: change the guide, not this file.
+global
+    log /dev/log local0
+    chroot /var/lib/haproxy
+    stats socket /run/haproxy/admin.sock mode 660 level admin
+    user haproxy
+    group haproxy
+    maxconn 4096
+
+defaults
+    log global
+    mode http
+    option httplog
+    option dontlognull
+    option redispatch
+    retries 3
+    timeout connect 5s
+    timeout client 2m
+    timeout server 2m
+    timeout check 5s
+    default-server inter 2s rise 2 fall 3
+EOF
+    printf '\\nlisten dashboard\\n    bind %s:80\\n    balance roundrobin\\n' "$vip"
+    printf '    cookie SERVERID insert indirect nocache\\n    option httpchk GET /\\n'
+    for i in "${!names[@]}"; do
+        printf '    server %s %s:80 check cookie %s\\n' "${names[$i]}" "${addrs[$i]}" "${names[$i]}"
+    done
+    for api in $openstack_apis; do
+        name=${api%%:*} port=${api##*:}
+        printf '\\nlisten %s\\n    bind %s:%s\\n' "$name" "$vip" "$port"
+        printf '    balance roundrobin\\n    option httpchk GET /\\n'
+        for i in "${!names[@]}"; do
+            printf '    server %s %s:%s check\\n' "${names[$i]}" "${addrs[$i]}" "$port"
+        done
+    done
+} > "$new"
+haproxy -c -q -f "$new"
+if ! cmp -s "$new" /etc/haproxy/haproxy.cfg; then
+    install -m 0644 "$new" /etc/haproxy/haproxy.cfg
+    if systemctl is-active --quiet haproxy; then
+        systemctl reload haproxy
+    fi
+fi
+rm -f "$new"
+systemctl enable haproxy
+systemctl start haproxy""",
+                'verify': {
+                    'command': 'systemctl is-active haproxy',
+                    'expect_exit': 0,
+                    'match': '^active$',
+                    'retries': 10,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Configure keepalived on every controller',
+                'copy_from': None,
+            },
+            {
+                'title': 'Configure keepalived on every controller',
                 'source': 'docs/scenarios/keepalived.rst:163',
                 'target': 'all',
                 'guard': None,
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra addrs <<< "$RB_ADDRS"\n'
-                          'interface=$(ip -o -4 addr show | awk -v address="$RB_ADDRESS" \'{ '
-                          'split($4, a, "/") } a[1] == address { print $2; exit }\')\n'
-                          'if [ -z "$interface" ]; then\n'
-                          '    echo "no network interface holds $RB_ADDRESS on $RB_HOST" >&2\n'
-                          '    exit 1\n'
-                          'fi\n'
-                          'priority=200\n'
-                          'for i in "${!names[@]}"; do\n'
-                          '    if [ "${names[$i]}" = "$RB_HOST" ]; then\n'
-                          '        priority=$((200 - i * 10))\n'
-                          '    fi\n'
-                          'done\n'
-                          'peers=$(for address in "${addrs[@]}"; do\n'
-                          '    if [ "$address" != "$RB_ADDRESS" ]; then printf \'        '
-                          '%s\\n\' "$address"; fi\n'
-                          'done)\n'
-                          'new=$(mktemp)\n'
-                          'cat > "$new" <<EOF\n'
-                          "# Written by the HA guide's keepalived scenario: change the guide, "
-                          'not this file.\n'
-                          'global_defs {\n'
-                          '    router_id ${RB_HOST}\n'
-                          '    enable_script_security\n'
-                          '    script_user root\n'
-                          '}\n'
-                          '\n'
-                          'vrrp_script haproxy_running {\n'
-                          '    script "/bin/systemctl is-active --quiet haproxy"\n'
-                          '    interval 2\n'
-                          '    fall 2\n'
-                          '    rise 2\n'
-                          '}\n'
-                          '\n'
-                          'vrrp_instance openstack_vip {\n'
-                          '    state BACKUP\n'
-                          '    nopreempt\n'
-                          '    interface ${interface}\n'
-                          '    virtual_router_id ${keepalived_router_id}\n'
-                          '    priority ${priority}\n'
-                          '    advert_int 1\n'
-                          '    unicast_src_ip ${RB_ADDRESS}\n'
-                          '    unicast_peer {\n'
-                          '${peers}\n'
-                          '    }\n'
-                          '    virtual_ipaddress {\n'
-                          '        ${vip}/${vip_cidr_netmask} dev ${interface}\n'
-                          '    }\n'
-                          '    track_script {\n'
-                          '        haproxy_running\n'
-                          '    }\n'
-                          '}\n'
-                          'EOF\n'
-                          'keepalived --config-test --use-file="$new"\n'
-                          'restart=false\n'
-                          'if ! cmp -s "$new" /etc/keepalived/keepalived.conf; then\n'
-                          '    install -m 0644 "$new" /etc/keepalived/keepalived.conf\n'
-                          '    restart=true\n'
-                          'fi\n'
-                          'rm -f "$new"\n'
-                          'systemctl enable keepalived\n'
-                          'if $restart || ! systemctl is-active --quiet keepalived; then\n'
-                          '    systemctl restart keepalived\n'
-                          'fi',
-                'verify': {'command': 'systemctl is-active --quiet keepalived && timeout 3 '
-                                      'bash -c "exec 3<>/dev/tcp/${vip}/5000"',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 15,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+interface=$(ip -o -4 addr show | awk -v address="$RB_ADDRESS" '{ split($4, a, "/") } a[1] == address { print $2; exit }')
+if [ -z "$interface" ]; then
+    echo "no network interface holds $RB_ADDRESS on $RB_HOST" >&2
+    exit 1
+fi
+priority=200
+for i in "${!names[@]}"; do
+    if [ "${names[$i]}" = "$RB_HOST" ]; then
+        priority=$((200 - i * 10))
+    fi
+done
+peers=$(for address in "${addrs[@]}"; do
+    if [ "$address" != "$RB_ADDRESS" ]; then printf '        %s\\n' "$address"; fi
+done)
+new=$(mktemp)
+cat > "$new" <<EOF
+# Written by the HA guide's keepalived scenario: change the guide, not this file.
+global_defs {
+    router_id ${RB_HOST}
+    enable_script_security
+    script_user root
+}
+
+vrrp_script haproxy_running {
+    script "/bin/systemctl is-active --quiet haproxy"
+    interval 2
+    fall 2
+    rise 2
+}
+
+vrrp_instance openstack_vip {
+    state BACKUP
+    nopreempt
+    interface ${interface}
+    virtual_router_id ${keepalived_router_id}
+    priority ${priority}
+    advert_int 1
+    unicast_src_ip ${RB_ADDRESS}
+    unicast_peer {
+${peers}
+    }
+    virtual_ipaddress {
+        ${vip}/${vip_cidr_netmask} dev ${interface}
+    }
+    track_script {
+        haproxy_running
+    }
+}
+EOF
+keepalived --config-test --use-file="$new"
+restart=false
+if ! cmp -s "$new" /etc/keepalived/keepalived.conf; then
+    install -m 0644 "$new" /etc/keepalived/keepalived.conf
+    restart=true
+fi
+rm -f "$new"
+systemctl enable keepalived
+if $restart || ! systemctl is-active --quiet keepalived; then
+    systemctl restart keepalived
+fi""",
+                'verify': {
+                    'command': 'systemctl is-active --quiet keepalived && timeout 3 bash -c "exec 3<>/dev/tcp/${vip}/5000"',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 15,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -261,26 +275,35 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('keepalived/1: Allow services to bind to the virtual IP before it arrives '
-     '(docs/scenarios/keepalived.rst:69).')
+    """\
+keepalived/1: Allow services to bind to the virtual IP before it arrives
+
+Written at docs/scenarios/keepalived.rst:69."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_haproxy_and_keepalived(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'keepalived/2: Install HAProxy and keepalived (docs/scenarios/keepalived.rst:77).'
+    """\
+keepalived/2: Install HAProxy and keepalived
+
+Written at docs/scenarios/keepalived.rst:77."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_write_the_haproxy_configuration_and_keep_haproxy_running(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('keepalived/3: Write the HAProxy configuration and keep HAProxy running '
-     '(docs/scenarios/keepalived.rst:90).')
+    """\
+keepalived/3: Write the HAProxy configuration and keep HAProxy running
+
+Written at docs/scenarios/keepalived.rst:90."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_configure_keepalived_on_every_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('keepalived/4: Configure keepalived on every controller '
-     '(docs/scenarios/keepalived.rst:163).')
+    """\
+keepalived/4: Configure keepalived on every controller
+
+Written at docs/scenarios/keepalived.rst:163."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

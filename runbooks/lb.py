@@ -18,328 +18,345 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'lb',
-     'title': 'HAProxy behind a virtual IP',
-     'origin': 'myst',
-     'source': 'docs/scenarios/lb.md:3',
-     'hosts': 'controllers',
-     'nodes': 3,
-     'requires': ['basic-cluster'],
-     'variables': [{'name': 'vip',
-                    'default': None,
-                    'secret': False,
-                    'description': 'The virtual IP address: one free address in the '
-                                   "controllers' subnet that no host uses.\n"
-                                   "Every OpenStack endpoint and every service's database "
-                                   'connection uses it.'},
-                   {'name': 'vip_cidr_netmask',
-                    'default': '24',
-                    'secret': False,
-                    'description': "The prefix length of the controllers' subnet, for the "
-                                   'virtual IP (24 for a\n'
-                                   '255.255.255.0 network).'},
-                   {'name': 'galera_check_port',
-                    'default': '9200',
-                    'secret': False,
-                    'description': 'The TCP port of the Galera health check on each '
-                                   'controller, which HAProxy asks before it\n'
-                                   'sends database connections to that controller.'},
-                   {'name': 'openstack_apis',
-                    'default': 'keystone:5000 glance:9292 placement:8778 nova:8774 '
-                               'nova-metadata:8775 novnc:6080 neutron:9696 cinder:8776 '
-                               'heat:8004 heat-cfn:8000',
-                    'secret': False,
-                    'description': 'The OpenStack APIs to balance, as name:port pairs '
-                                   'separated by spaces. Each service\n'
-                                   "listens on that port on its controller's own address, and "
-                                   'HAProxy on the same port of the\n'
-                                   'VIP.'}],
-     'local_variables': [],
-     'steps': [{'title': 'Allow services to bind to the virtual IP before it arrives',
+    {
+        'name': 'lb',
+        'title': 'HAProxy behind a virtual IP',
+        'origin': 'myst',
+        'source': 'docs/scenarios/lb.md:3',
+        'hosts': 'controllers',
+        'nodes': 3,
+        'requires': [
+            'basic-cluster',
+        ],
+        'variables': [
+            {
+                'name': 'vip',
+                'default': None,
+                'secret': False,
+                'description': """\
+The virtual IP address: one free address in the controllers' subnet that no host uses.
+Every OpenStack endpoint and every service's database connection uses it.""",
+            },
+            {
+                'name': 'vip_cidr_netmask',
+                'default': '24',
+                'secret': False,
+                'description': """\
+The prefix length of the controllers' subnet, for the virtual IP (24 for a
+255.255.255.0 network).""",
+            },
+            {
+                'name': 'galera_check_port',
+                'default': '9200',
+                'secret': False,
+                'description': """\
+The TCP port of the Galera health check on each controller, which HAProxy asks before it
+sends database connections to that controller.""",
+            },
+            {
+                'name': 'openstack_apis',
+                'default': 'keystone:5000 glance:9292 placement:8778 nova:8774 nova-metadata:8775 novnc:6080 neutron:9696 cinder:8776 heat:8004 heat-cfn:8000',
+                'secret': False,
+                'description': """\
+The OpenStack APIs to balance, as name:port pairs separated by spaces. Each service
+listens on that port on its controller's own address, and HAProxy on the same port of the
+VIP.""",
+            },
+        ],
+        'local_variables': [],
+        'steps': [
+            {
+                'title': 'Allow services to bind to the virtual IP before it arrives',
                 'source': 'docs/scenarios/lb.md:69',
                 'target': 'all',
                 'guard': None,
-                'script': "printf 'net.ipv4.ip_nonlocal_bind = 1\\n' > "
-                          '/etc/sysctl.d/60-openstack-vip.conf\n'
-                          'sysctl -q -p /etc/sysctl.d/60-openstack-vip.conf',
-                'verify': {'command': 'sysctl -n net.ipv4.ip_nonlocal_bind',
-                           'expect_exit': 0,
-                           'match': '^1$',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+printf 'net.ipv4.ip_nonlocal_bind = 1\\n' > /etc/sysctl.d/60-openstack-vip.conf
+sysctl -q -p /etc/sysctl.d/60-openstack-vip.conf""",
+                'verify': {
+                    'command': 'sysctl -n net.ipv4.ip_nonlocal_bind',
+                    'expect_exit': 0,
+                    'match': '^1$',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Install HAProxy',
+                'copy_from': None,
+            },
+            {
+                'title': 'Install HAProxy',
                 'source': 'docs/scenarios/lb.md:77',
                 'target': 'all',
-                'guard': "dpkg -s haproxy 2>/dev/null | grep -q '^Status: install ok "
-                         "installed'",
-                'script': 'apt-get update\n'
-                          'DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy',
-                'verify': {'command': 'haproxy -v',
-                           'expect_exit': 0,
-                           'match': '^HAProxy version',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': "dpkg -s haproxy 2>/dev/null | grep -q '^Status: install ok installed'",
+                'script': """\
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy""",
+                'verify': {
+                    'command': 'haproxy -v',
+                    'expect_exit': 0,
+                    'match': '^HAProxy version',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Install the Galera health check on every controller',
+                'copy_from': None,
+            },
+            {
+                'title': 'Install the Galera health check on every controller',
                 'source': 'docs/scenarios/lb.md:101',
                 'target': 'all',
                 'guard': None,
-                'script': 'id galeracheck >/dev/null 2>&1 ||\n'
-                          '    useradd --system --no-create-home --home-dir /nonexistent '
-                          '--shell /usr/sbin/nologin galeracheck\n'
-                          'install -d -m 0755 /usr/local/libexec\n'
-                          "cat > /usr/local/libexec/galera-check <<'EOF'\n"
-                          '#!/bin/bash\n'
-                          "# HAProxy's check for Galera: 200 only on a synced member of the "
-                          'primary component.\n'
-                          '# Read the whole request first: closing with unread data would '
-                          'reset the connection.\n'
-                          "while read -r -t 2 line && [[ -n ${line%$'\\r'} ]]; do :; done\n"
-                          'status=$(mysql --connect-timeout=2 -N -B -e "SHOW GLOBAL STATUS '
-                          'WHERE Variable_name IN\n'
-                          '    (\'wsrep_local_state\', \'wsrep_cluster_status\')" 2>/dev/null '
-                          "| tr '\\t\\n' '= ')\n"
-                          'if [[ " $status" == *" wsrep_local_state=4 "* && $status == '
-                          '*"wsrep_cluster_status=Primary "* ]]; then\n'
-                          '    code="200 OK" body="Galera node is synced"\n'
-                          'else\n'
-                          '    code="503 Service Unavailable" body="Galera node is not '
-                          'synced"\n'
-                          'fi\n'
-                          "printf 'HTTP/1.1 %s\\r\\nContent-Type: text/plain\\r\\nConnection: "
-                          'close\\r\\n\' "$code"\n'
-                          'printf \'Content-Length: %d\\r\\n\\r\\n%s\\n\' "$((${#body} + 1))" '
-                          '"$body"\n'
-                          'EOF\n'
-                          'chmod 0755 /usr/local/libexec/galera-check\n'
-                          'cat > /etc/systemd/system/galera-check.socket <<EOF\n'
-                          '[Unit]\n'
-                          'Description=Galera health check for HAProxy\n'
-                          '\n'
-                          '[Socket]\n'
-                          'ListenStream=${galera_check_port}\n'
-                          'Accept=yes\n'
-                          '\n'
-                          '[Install]\n'
-                          'WantedBy=sockets.target\n'
-                          'EOF\n'
-                          "cat > /etc/systemd/system/galera-check@.service <<'EOF'\n"
-                          '[Unit]\n'
-                          'Description=Galera health check answer\n'
-                          '\n'
-                          '[Service]\n'
-                          'ExecStart=/usr/local/libexec/galera-check\n'
-                          'User=galeracheck\n'
-                          'StandardInput=socket\n'
-                          'StandardError=journal\n'
-                          'RuntimeMaxSec=10\n'
-                          'EOF\n'
-                          'systemctl daemon-reload\n'
-                          'systemctl enable galera-check.socket\n'
-                          'systemctl restart galera-check.socket',
-                'verify': {'command': 'exec 3<>"/dev/tcp/${RB_ADDRESS}/${galera_check_port}"\n'
-                                      "printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3\n"
-                                      'head -n 1 <&3',
-                           'expect_exit': 0,
-                           'match': '^HTTP/1\\.1 (200|503)',
-                           'retries': 5,
-                           'delay': 1.0,
-                           'timeout': None},
+                'script': """\
+id galeracheck >/dev/null 2>&1 ||
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin galeracheck
+install -d -m 0755 /usr/local/libexec
+cat > /usr/local/libexec/galera-check <<'EOF'
+#!/bin/bash
+# HAProxy's check for Galera: 200 only on a synced member of the primary component.
+# Read the whole request first: closing with unread data would reset the connection.
+while read -r -t 2 line && [[ -n ${line%$'\\r'} ]]; do :; done
+status=$(mysql --connect-timeout=2 -N -B -e "SHOW GLOBAL STATUS WHERE Variable_name IN
+    ('wsrep_local_state', 'wsrep_cluster_status')" 2>/dev/null | tr '\\t\\n' '= ')
+if [[ " $status" == *" wsrep_local_state=4 "* && $status == *"wsrep_cluster_status=Primary "* ]]; then
+    code="200 OK" body="Galera node is synced"
+else
+    code="503 Service Unavailable" body="Galera node is not synced"
+fi
+printf 'HTTP/1.1 %s\\r\\nContent-Type: text/plain\\r\\nConnection: close\\r\\n' "$code"
+printf 'Content-Length: %d\\r\\n\\r\\n%s\\n' "$((${#body} + 1))" "$body"
+EOF
+chmod 0755 /usr/local/libexec/galera-check
+cat > /etc/systemd/system/galera-check.socket <<EOF
+[Unit]
+Description=Galera health check for HAProxy
+
+[Socket]
+ListenStream=${galera_check_port}
+Accept=yes
+
+[Install]
+WantedBy=sockets.target
+EOF
+cat > /etc/systemd/system/galera-check@.service <<'EOF'
+[Unit]
+Description=Galera health check answer
+
+[Service]
+ExecStart=/usr/local/libexec/galera-check
+User=galeracheck
+StandardInput=socket
+StandardError=journal
+RuntimeMaxSec=10
+EOF
+systemctl daemon-reload
+systemctl enable galera-check.socket
+systemctl restart galera-check.socket""",
+                'verify': {
+                    'command': """\
+exec 3<>"/dev/tcp/${RB_ADDRESS}/${galera_check_port}"
+printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3
+head -n 1 <&3""",
+                    'expect_exit': 0,
+                    'match': '^HTTP/1\\.1 (200|503)',
+                    'retries': 5,
+                    'delay': 1.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Write the HAProxy configuration',
+                'copy_from': None,
+            },
+            {
+                'title': 'Write the HAProxy configuration',
                 'source': 'docs/scenarios/lb.md:179',
                 'target': 'all',
                 'guard': None,
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra addrs <<< "$RB_ADDRS"\n'
-                          '\n'
-                          "# One server line per controller; '@' in the options stands for the "
-                          "controller's name.\n"
-                          'servers() {\n'
-                          '    local port=$1 i\n'
-                          '    shift\n'
-                          '    for i in "${!names[@]}"; do\n'
-                          '        printf \'    server %s %s:%s %s\\n\' "${names[$i]}" '
-                          '"${addrs[$i]}" "$port" "${*//@/${names[$i]}}"\n'
-                          '    done\n'
-                          '}\n'
-                          '\n'
-                          'new=$(mktemp)\n'
-                          '{\n'
-                          '    cat <<EOF\n'
-                          "# Written by the HA guide's lb scenario: change the guide, not this "
-                          'file.\n'
-                          'global\n'
-                          '    log /dev/log local0\n'
-                          '    chroot /var/lib/haproxy\n'
-                          '    stats socket /run/haproxy/admin.sock mode 660 level admin\n'
-                          '    user haproxy\n'
-                          '    group haproxy\n'
-                          '    # Each connection takes two file descriptors (client and server '
-                          'side).\n'
-                          '    maxconn 4096\n'
-                          '\n'
-                          'defaults\n'
-                          '    log global\n'
-                          '    mode http\n'
-                          '    option httplog\n'
-                          '    option dontlognull\n'
-                          '    option redispatch\n'
-                          '    retries 3\n'
-                          '    timeout connect 5s\n'
-                          '    timeout client 2m\n'
-                          '    timeout server 2m\n'
-                          '    timeout check 5s\n'
-                          '    default-server inter 2s rise 2 fall 3\n'
-                          '\n'
-                          'listen galera\n'
-                          '    bind ${vip}:3306\n'
-                          '    mode tcp\n'
-                          '    option tcplog\n'
-                          '    option tcpka\n'
-                          '    option httpchk\n'
-                          '    timeout client 90m\n'
-                          '    timeout server 90m\n'
-                          '    stick-table type ip size 1\n'
-                          '    stick on dst\n'
-                          '$(servers 3306 check port "$galera_check_port" backup '
-                          'on-marked-down shutdown-sessions)\n'
-                          '\n'
-                          'listen dashboard\n'
-                          '    bind ${vip}:80\n'
-                          '    balance roundrobin\n'
-                          '    cookie SERVERID insert indirect nocache\n'
-                          '    option httpchk GET /\n'
-                          '$(servers 80 check cookie @)\n'
-                          'EOF\n'
-                          '    for api in $openstack_apis; do\n'
-                          '        name=${api%%:*} port=${api##*:}\n'
-                          '        printf \'\\nlisten %s\\n    bind %s:%s\\n\' "$name" "$vip" '
-                          '"$port"\n'
-                          "        printf '    balance roundrobin\\n    option httpchk GET "
-                          "/\\n'\n"
-                          '        servers "$port" check\n'
-                          '    done\n'
-                          '} > "$new"\n'
-                          'haproxy -c -q -f "$new"\n'
-                          'if ! cmp -s "$new" /etc/haproxy/haproxy.cfg; then\n'
-                          '    install -m 0644 "$new" /etc/haproxy/haproxy.cfg\n'
-                          '    if systemctl is-active --quiet haproxy; then\n'
-                          '        systemctl reload haproxy\n'
-                          '    fi\n'
-                          'fi\n'
-                          'rm -f "$new"',
-                'verify': {'command': 'haproxy -c -f /etc/haproxy/haproxy.cfg',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+
+# One server line per controller; '@' in the options stands for the controller's name.
+servers() {
+    local port=$1 i
+    shift
+    for i in "${!names[@]}"; do
+        printf '    server %s %s:%s %s\\n' "${names[$i]}" "${addrs[$i]}" "$port" "${*//@/${names[$i]}}"
+    done
+}
+
+new=$(mktemp)
+{
+    cat <<EOF
+# Written by the HA guide's lb scenario: change the guide, not this file.
+global
+    log /dev/log local0
+    chroot /var/lib/haproxy
+    stats socket /run/haproxy/admin.sock mode 660 level admin
+    user haproxy
+    group haproxy
+    # Each connection takes two file descriptors (client and server side).
+    maxconn 4096
+
+defaults
+    log global
+    mode http
+    option httplog
+    option dontlognull
+    option redispatch
+    retries 3
+    timeout connect 5s
+    timeout client 2m
+    timeout server 2m
+    timeout check 5s
+    default-server inter 2s rise 2 fall 3
+
+listen galera
+    bind ${vip}:3306
+    mode tcp
+    option tcplog
+    option tcpka
+    option httpchk
+    timeout client 90m
+    timeout server 90m
+    stick-table type ip size 1
+    stick on dst
+$(servers 3306 check port "$galera_check_port" backup on-marked-down shutdown-sessions)
+
+listen dashboard
+    bind ${vip}:80
+    balance roundrobin
+    cookie SERVERID insert indirect nocache
+    option httpchk GET /
+$(servers 80 check cookie @)
+EOF
+    for api in $openstack_apis; do
+        name=${api%%:*} port=${api##*:}
+        printf '\\nlisten %s\\n    bind %s:%s\\n' "$name" "$vip" "$port"
+        printf '    balance roundrobin\\n    option httpchk GET /\\n'
+        servers "$port" check
+    done
+} > "$new"
+haproxy -c -q -f "$new"
+if ! cmp -s "$new" /etc/haproxy/haproxy.cfg; then
+    install -m 0644 "$new" /etc/haproxy/haproxy.cfg
+    if systemctl is-active --quiet haproxy; then
+        systemctl reload haproxy
+    fi
+fi
+rm -f "$new\"""",
+                'verify': {
+                    'command': 'haproxy -c -f /etc/haproxy/haproxy.cfg',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Let Pacemaker, not systemd, start HAProxy',
+                'copy_from': None,
+            },
+            {
+                'title': 'Let Pacemaker, not systemd, start HAProxy',
                 'source': 'docs/scenarios/lb.md:268',
                 'target': 'all',
                 'guard': None,
                 'script': 'systemctl disable haproxy',
-                'verify': {'command': 'systemctl is-enabled haproxy || true',
-                           'expect_exit': 0,
-                           'match': '^disabled$',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'verify': {
+                    'command': 'systemctl is-enabled haproxy || true',
+                    'expect_exit': 0,
+                    'match': '^disabled$',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Run HAProxy as a cloned cluster resource',
+                'copy_from': None,
+            },
+            {
+                'title': 'Run HAProxy as a cloned cluster resource',
                 'source': 'docs/scenarios/lb.md:275',
                 'target': 'first',
                 'guard': 'pcs resource config haproxy-clone >/dev/null 2>&1',
-                'script': 'pcs resource create haproxy systemd:haproxy op monitor interval=10s '
-                          'clone',
-                'verify': {'command': '[ "$(crm_resource --resource haproxy-clone --locate | '
-                                      'grep -c \'running on\')" -eq "$RB_NODE_COUNT" ]',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 20,
-                           'delay': 3.0,
-                           'timeout': 120.0},
+                'script': 'pcs resource create haproxy systemd:haproxy op monitor interval=10s clone',
+                'verify': {
+                    'command': '[ "$(crm_resource --resource haproxy-clone --locate | grep -c \'running on\')" -eq "$RB_NODE_COUNT" ]',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 20,
+                    'delay': 3.0,
+                    'timeout': 120.0,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Create the virtual IP, tied to a running HAProxy',
+                'copy_from': None,
+            },
+            {
+                'title': 'Create the virtual IP, tied to a running HAProxy',
                 'source': 'docs/scenarios/lb.md:296',
                 'target': 'first',
-                'guard': "crm_resource --resource vip --locate 2>/dev/null | grep -q 'running "
-                         "on' && cibadmin --query --xpath "
-                         '"//rsc_colocation[@id=\'vip-with-haproxy\']" >/dev/null 2>&1 && '
-                         'cibadmin --query --xpath "//rsc_order[@id=\'haproxy-before-vip\']" '
-                         '>/dev/null 2>&1',
-                'script': 'if ! pcs resource config vip >/dev/null 2>&1; then\n'
-                          '    pcs resource create vip ocf:heartbeat:IPaddr2 ip="$vip" '
-                          'cidr_netmask="$vip_cidr_netmask" \\\n'
-                          '        op monitor interval=10s --disabled\n'
-                          'fi\n'
-                          'if ! cibadmin --query --xpath '
-                          '"//rsc_colocation[@id=\'vip-with-haproxy\']" >/dev/null 2>&1; then\n'
-                          '    pcs constraint colocation add vip with haproxy-clone INFINITY '
-                          'id=vip-with-haproxy\n'
-                          'fi\n'
-                          'if ! cibadmin --query --xpath '
-                          '"//rsc_order[@id=\'haproxy-before-vip\']" >/dev/null 2>&1; then\n'
-                          '    pcs constraint order start haproxy-clone then start vip '
-                          'kind=Optional id=haproxy-before-vip\n'
-                          'fi\n'
-                          'pcs resource enable vip',
-                'verify': {'command': "crm_resource --resource vip --locate | grep -q 'running "
-                                      "on'\n"
-                                      'timeout 3 bash -c "exec 3<>/dev/tcp/${vip}/3306"',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 20,
-                           'delay': 3.0,
-                           'timeout': 120.0},
+                'guard': 'crm_resource --resource vip --locate 2>/dev/null | grep -q \'running on\' && cibadmin --query --xpath "//rsc_colocation[@id=\'vip-with-haproxy\']" >/dev/null 2>&1 && cibadmin --query --xpath "//rsc_order[@id=\'haproxy-before-vip\']" >/dev/null 2>&1',
+                'script': """\
+if ! pcs resource config vip >/dev/null 2>&1; then
+    pcs resource create vip ocf:heartbeat:IPaddr2 ip="$vip" cidr_netmask="$vip_cidr_netmask" \\
+        op monitor interval=10s --disabled
+fi
+if ! cibadmin --query --xpath "//rsc_colocation[@id='vip-with-haproxy']" >/dev/null 2>&1; then
+    pcs constraint colocation add vip with haproxy-clone INFINITY id=vip-with-haproxy
+fi
+if ! cibadmin --query --xpath "//rsc_order[@id='haproxy-before-vip']" >/dev/null 2>&1; then
+    pcs constraint order start haproxy-clone then start vip kind=Optional id=haproxy-before-vip
+fi
+pcs resource enable vip""",
+                'verify': {
+                    'command': """\
+crm_resource --resource vip --locate | grep -q 'running on'
+timeout 3 bash -c "exec 3<>/dev/tcp/${vip}/3306\"""",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 20,
+                    'delay': 3.0,
+                    'timeout': 120.0,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -351,42 +368,62 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_allow_services_to_bind_to_the_virtual_ip_before_it_arrives(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('lb/1: Allow services to bind to the virtual IP before it arrives '
-     '(docs/scenarios/lb.md:69).')
+    """\
+lb/1: Allow services to bind to the virtual IP before it arrives
+
+Written at docs/scenarios/lb.md:69."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/2: Install HAProxy (docs/scenarios/lb.md:77).'
+    """\
+lb/2: Install HAProxy
+
+Written at docs/scenarios/lb.md:77."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_install_the_galera_health_check_on_every_controller(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/3: Install the Galera health check on every controller (docs/scenarios/lb.md:101).'
+    """\
+lb/3: Install the Galera health check on every controller
+
+Written at docs/scenarios/lb.md:101."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_write_the_haproxy_configuration(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/4: Write the HAProxy configuration (docs/scenarios/lb.md:179).'
+    """\
+lb/4: Write the HAProxy configuration
+
+Written at docs/scenarios/lb.md:179."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
 def step_05_let_pacemaker_not_systemd_start_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/5: Let Pacemaker, not systemd, start HAProxy (docs/scenarios/lb.md:268).'
+    """\
+lb/5: Let Pacemaker, not systemd, start HAProxy
+
+Written at docs/scenarios/lb.md:268."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_run_haproxy_as_a_cloned_cluster_resource(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/6: Run HAProxy as a cloned cluster resource (docs/scenarios/lb.md:275).'
+    """\
+lb/6: Run HAProxy as a cloned cluster resource
+
+Written at docs/scenarios/lb.md:275."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
 @task(post=[RUNBOOK.finish])
 def step_07_create_the_virtual_ip_tied_to_a_running_haproxy(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'lb/7: Create the virtual IP, tied to a running HAProxy (docs/scenarios/lb.md:296).'
+    """\
+lb/7: Create the virtual IP, tied to a running HAProxy
+
+Written at docs/scenarios/lb.md:296."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)

@@ -18,94 +18,114 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'memcached',
-     'title': 'memcached',
-     'origin': 'myst',
-     'source': 'docs/scenarios/memcached.md:3',
-     'hosts': 'controllers',
-     'nodes': 1,
-     'requires': [],
-     'variables': [{'name': 'memcached_port',
-                    'default': '11211',
-                    'secret': False,
-                    'description': 'The TCP port memcached listens on.'},
-                   {'name': 'memcached_memory_mb',
-                    'default': '1024',
-                    'secret': False,
-                    'description': 'The memory each instance may use for items, in megabytes. '
-                                   'The OpenStack caches are small;\n'
-                                   'a gigabyte per controller leaves ample room.'},
-                   {'name': 'memcached_max_connections',
-                    'default': '4096',
-                    'secret': False,
-                    'description': 'The most client connections one instance accepts. Every '
-                                   'worker process of every service\n'
-                                   'holds some, so the Debian default of 1024 is too low for a '
-                                   'busy controller.'}],
-     'local_variables': [],
-     'steps': [{'title': 'Install memcached',
+    {
+        'name': 'memcached',
+        'title': 'memcached',
+        'origin': 'myst',
+        'source': 'docs/scenarios/memcached.md:3',
+        'hosts': 'controllers',
+        'nodes': 1,
+        'requires': [],
+        'variables': [
+            {
+                'name': 'memcached_port',
+                'default': '11211',
+                'secret': False,
+                'description': 'The TCP port memcached listens on.',
+            },
+            {
+                'name': 'memcached_memory_mb',
+                'default': '1024',
+                'secret': False,
+                'description': """\
+The memory each instance may use for items, in megabytes. The OpenStack caches are small;
+a gigabyte per controller leaves ample room.""",
+            },
+            {
+                'name': 'memcached_max_connections',
+                'default': '4096',
+                'secret': False,
+                'description': """\
+The most client connections one instance accepts. Every worker process of every service
+holds some, so the Debian default of 1024 is too low for a busy controller.""",
+            },
+        ],
+        'local_variables': [],
+        'steps': [
+            {
+                'title': 'Install memcached',
                 'source': 'docs/scenarios/memcached.md:44',
                 'target': 'all',
-                'guard': "dpkg -s memcached 2>/dev/null | grep -q '^Status: install ok "
-                         "installed'",
-                'script': 'apt-get update\n'
-                          'DEBIAN_FRONTEND=noninteractive apt-get install -y memcached',
-                'verify': {'command': 'memcached -V',
-                           'expect_exit': 0,
-                           'match': '^memcached',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': "dpkg -s memcached 2>/dev/null | grep -q '^Status: install ok installed'",
+                'script': """\
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y memcached""",
+                'verify': {
+                    'command': 'memcached -V',
+                    'expect_exit': 0,
+                    'match': '^memcached',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': "Configure memcached on the controller's address",
+                'copy_from': None,
+            },
+            {
+                'title': "Configure memcached on the controller's address",
                 'source': 'docs/scenarios/memcached.md:59',
                 'target': 'all',
                 'guard': None,
-                'script': 'new=$(mktemp)\n'
-                          'cat > "$new" <<EOF\n'
-                          "# Written by the HA guide's memcached scenario: change the guide, "
-                          'not this file.\n'
-                          '# Read by /usr/share/memcached/scripts/systemd-memcached-wrapper.\n'
-                          '-d\n'
-                          'logfile /var/log/memcached.log\n'
-                          '-u memcache\n'
-                          '-P /var/run/memcached/memcached.pid\n'
-                          '-l 127.0.0.1,${RB_ADDRESS}\n'
-                          '-p ${memcached_port}\n'
-                          '-m ${memcached_memory_mb}\n'
-                          '-c ${memcached_max_connections}\n'
-                          'EOF\n'
-                          'restart=false\n'
-                          'if ! cmp -s "$new" /etc/memcached.conf; then\n'
-                          '    install -m 0644 "$new" /etc/memcached.conf\n'
-                          '    restart=true\n'
-                          'fi\n'
-                          'rm -f "$new"\n'
-                          'systemctl enable memcached\n'
-                          'if $restart || ! systemctl is-active --quiet memcached; then\n'
-                          '    systemctl restart memcached\n'
-                          'fi',
-                'verify': {'command': 'exec 3<>"/dev/tcp/${RB_ADDRESS}/${memcached_port}"\n'
-                                      "printf 'version\\r\\n' >&3\n"
-                                      "timeout 3 head -n 1 <&3 | tr -d '\\r'",
-                           'expect_exit': 0,
-                           'match': '^VERSION',
-                           'retries': 10,
-                           'delay': 1.0,
-                           'timeout': None},
+                'script': """\
+new=$(mktemp)
+cat > "$new" <<EOF
+# Written by the HA guide's memcached scenario: change the guide, not this file.
+# Read by /usr/share/memcached/scripts/systemd-memcached-wrapper.
+-d
+logfile /var/log/memcached.log
+-u memcache
+-P /var/run/memcached/memcached.pid
+-l 127.0.0.1,${RB_ADDRESS}
+-p ${memcached_port}
+-m ${memcached_memory_mb}
+-c ${memcached_max_connections}
+EOF
+restart=false
+if ! cmp -s "$new" /etc/memcached.conf; then
+    install -m 0644 "$new" /etc/memcached.conf
+    restart=true
+fi
+rm -f "$new"
+systemctl enable memcached
+if $restart || ! systemctl is-active --quiet memcached; then
+    systemctl restart memcached
+fi""",
+                'verify': {
+                    'command': """\
+exec 3<>"/dev/tcp/${RB_ADDRESS}/${memcached_port}"
+printf 'version\\r\\n' >&3
+timeout 3 head -n 1 <&3 | tr -d '\\r'""",
+                    'expect_exit': 0,
+                    'match': '^VERSION',
+                    'retries': 10,
+                    'delay': 1.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -117,12 +137,17 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_install_memcached(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'memcached/1: Install memcached (docs/scenarios/memcached.md:44).'
+    """\
+memcached/1: Install memcached
+
+Written at docs/scenarios/memcached.md:44."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_configure_memcached_on_the_controller_s_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ("memcached/2: Configure memcached on the controller's address "
-     '(docs/scenarios/memcached.md:59).')
+    """\
+memcached/2: Configure memcached on the controller's address
+
+Written at docs/scenarios/memcached.md:59."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)

@@ -18,244 +18,260 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'rabbitmq',
-     'title': 'RabbitMQ cluster',
-     'origin': 'rst',
-     'source': 'docs/scenarios/rabbitmq.rst:4',
-     'hosts': 'controllers',
-     'nodes': 3,
-     'requires': [],
-     'variables': [{'name': 'rabbitmq_erlang_cookie',
-                    'default': None,
-                    'secret': True,
-                    'description': 'The shared secret with which the brokers (and rabbitmqctl) '
-                                   'authenticate to each\n'
-                                   'other: identical on every controller, at most 255 letters '
-                                   'and digits. Anyone holding it\n'
-                                   'can control the brokers, so generate it (openssl rand -hex '
-                                   '32) and keep it secret.'},
-                   {'name': 'rabbitmq_user',
-                    'default': 'openstack',
-                    'secret': False,
-                    'description': 'The account every OpenStack service logs in with.'},
-                   {'name': 'rabbitmq_openstack_password',
-                    'default': None,
-                    'secret': True,
-                    'description': "That account's password."},
-                   {'name': 'rabbitmq_delivery_limit',
-                    'default': '20',
-                    'secret': False,
-                    'description': 'How many times a message may be handed back to a quorum '
-                                   'queue (its consumer died or\n'
-                                   'rejected it) before RabbitMQ drops it. It keeps one '
-                                   'message that crashes every consumer\n'
-                                   'from looping forever.'}],
-     'local_variables': [],
-     'steps': [{'title': "Make every controller's name resolve to its cluster address",
+    {
+        'name': 'rabbitmq',
+        'title': 'RabbitMQ cluster',
+        'origin': 'rst',
+        'source': 'docs/scenarios/rabbitmq.rst:4',
+        'hosts': 'controllers',
+        'nodes': 3,
+        'requires': [],
+        'variables': [
+            {
+                'name': 'rabbitmq_erlang_cookie',
+                'default': None,
+                'secret': True,
+                'description': """\
+The shared secret with which the brokers (and rabbitmqctl) authenticate to each
+other: identical on every controller, at most 255 letters and digits. Anyone holding it
+can control the brokers, so generate it (openssl rand -hex 32) and keep it secret.""",
+            },
+            {
+                'name': 'rabbitmq_user',
+                'default': 'openstack',
+                'secret': False,
+                'description': 'The account every OpenStack service logs in with.',
+            },
+            {
+                'name': 'rabbitmq_openstack_password',
+                'default': None,
+                'secret': True,
+                'description': "That account's password.",
+            },
+            {
+                'name': 'rabbitmq_delivery_limit',
+                'default': '20',
+                'secret': False,
+                'description': """\
+How many times a message may be handed back to a quorum queue (its consumer died or
+rejected it) before RabbitMQ drops it. It keeps one message that crashes every consumer
+from looping forever.""",
+            },
+        ],
+        'local_variables': [],
+        'steps': [
+            {
+                'title': "Make every controller's name resolve to its cluster address",
                 'source': 'docs/scenarios/rabbitmq.rst:61',
                 'target': 'all',
-                'guard': 'read -ra names <<< "$RB_NODES"; read -ra addrs <<< "$RB_ADDRS"; for '
-                         'i in "${!names[@]}"; do [ "$(getent hosts "${names[$i]}" | awk '
-                         '\'{print $1; exit}\')" = "${addrs[$i]}" ] || exit 1; done',
-                'script': 'read -ra names <<< "$RB_NODES"\n'
-                          'read -ra addrs <<< "$RB_ADDRS"\n'
-                          'current=$(mktemp)\n'
-                          'touch /etc/hosts\n'
-                          'awk -v names="$RB_NODES" \'\n'
-                          '    BEGIN { split(names, list, " "); for (i in list) ours[list[i]] '
-                          '= 1 }\n'
-                          '    /^# BEGIN openstack controllers$/ { skip = 1; next }\n'
-                          '    /^# END openstack controllers$/ { skip = 0; next }\n'
-                          '    skip { next }\n'
-                          '    $1 == "127.0.1.1" { for (i = 2; i <= NF; i++) if ($i in ours) '
-                          'next }\n'
-                          '    { print }\n'
-                          '\' /etc/hosts > "$current"\n'
-                          '{\n'
-                          '    cat "$current"\n'
-                          '    echo "# BEGIN openstack controllers"\n'
-                          '    for i in "${!names[@]}"; do\n'
-                          '        printf \'%s %s\\n\' "${addrs[$i]}" "${names[$i]}"\n'
-                          '    done\n'
-                          '    echo "# END openstack controllers"\n'
-                          '} > /etc/hosts\n'
-                          'rm -f "$current"',
-                'verify': {'command': 'if [ "$(hostname -s)" != "$RB_HOST" ]; then\n'
-                                      '    echo "this host calls itself $(hostname -s) but the '
-                                      'inventory calls it $RB_HOST" >&2\n'
-                                      '    exit 1\n'
-                                      'fi\n'
-                                      'read -ra names <<< "$RB_NODES"\n'
-                                      'read -ra addrs <<< "$RB_ADDRS"\n'
-                                      'for i in "${!names[@]}"; do\n'
-                                      '    found=$(getent hosts "${names[$i]}" | awk \'{print '
-                                      "$1; exit}')\n"
-                                      '    if [ "$found" != "${addrs[$i]}" ]; then\n'
-                                      '        echo "${names[$i]} resolves to \'$found\', not '
-                                      '${addrs[$i]}" >&2\n'
-                                      '        exit 1\n'
-                                      '    fi\n'
-                                      'done',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': 'read -ra names <<< "$RB_NODES"; read -ra addrs <<< "$RB_ADDRS"; for i in "${!names[@]}"; do [ "$(getent hosts "${names[$i]}" | awk \'{print $1; exit}\')" = "${addrs[$i]}" ] || exit 1; done',
+                'script': """\
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+current=$(mktemp)
+touch /etc/hosts
+awk -v names="$RB_NODES" '
+    BEGIN { split(names, list, " "); for (i in list) ours[list[i]] = 1 }
+    /^# BEGIN openstack controllers$/ { skip = 1; next }
+    /^# END openstack controllers$/ { skip = 0; next }
+    skip { next }
+    $1 == "127.0.1.1" { for (i = 2; i <= NF; i++) if ($i in ours) next }
+    { print }
+' /etc/hosts > "$current"
+{
+    cat "$current"
+    echo "# BEGIN openstack controllers"
+    for i in "${!names[@]}"; do
+        printf '%s %s\\n' "${addrs[$i]}" "${names[$i]}"
+    done
+    echo "# END openstack controllers"
+} > /etc/hosts
+rm -f "$current\"""",
+                'verify': {
+                    'command': """\
+if [ "$(hostname -s)" != "$RB_HOST" ]; then
+    echo "this host calls itself $(hostname -s) but the inventory calls it $RB_HOST" >&2
+    exit 1
+fi
+read -ra names <<< "$RB_NODES"
+read -ra addrs <<< "$RB_ADDRS"
+for i in "${!names[@]}"; do
+    found=$(getent hosts "${names[$i]}" | awk '{print $1; exit}')
+    if [ "$found" != "${addrs[$i]}" ]; then
+        echo "${names[$i]} resolves to '$found', not ${addrs[$i]}" >&2
+        exit 1
+    fi
+done""",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Install RabbitMQ',
+                'copy_from': None,
+            },
+            {
+                'title': 'Install RabbitMQ',
                 'source': 'docs/scenarios/rabbitmq.rst:103',
                 'target': 'all',
-                'guard': "dpkg -s rabbitmq-server 2>/dev/null | grep -q '^Status: install ok "
-                         "installed'",
-                'script': 'apt-get update\n'
-                          'DEBIAN_FRONTEND=noninteractive apt-get install -y rabbitmq-server',
-                'verify': {'command': "dpkg -s rabbitmq-server | grep -q '^Status: install ok "
-                                      "installed'",
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'guard': "dpkg -s rabbitmq-server 2>/dev/null | grep -q '^Status: install ok installed'",
+                'script': """\
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y rabbitmq-server""",
+                'verify': {
+                    'command': "dpkg -s rabbitmq-server | grep -q '^Status: install ok installed'",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Give every broker the shared cookie and the cluster settings',
+                'copy_from': None,
+            },
+            {
+                'title': 'Give every broker the shared cookie and the cluster settings',
                 'source': 'docs/scenarios/rabbitmq.rst:123',
                 'target': 'all',
-                'guard': '[ "$(cat /var/lib/rabbitmq/.erlang.cookie 2>/dev/null)" = '
-                         '"$rabbitmq_erlang_cookie" ] && grep -qx \'cluster_partition_handling '
-                         "= pause_minority' /etc/rabbitmq/rabbitmq.conf && systemctl is-active "
-                         '--quiet rabbitmq-server',
-                'script': 'cookie=/var/lib/rabbitmq/.erlang.cookie\n'
-                          'conf=$(mktemp)\n'
-                          'cat > "$conf" <<\'EOF\'\n'
-                          "# Written by the HA guide's rabbitmq scenario: change the guide, "
-                          'not this file.\n'
-                          'cluster_partition_handling = pause_minority\n'
-                          'EOF\n'
-                          'restart=false\n'
-                          'if [ "$(cat "$cookie" 2>/dev/null)" != "$rabbitmq_erlang_cookie" ]; '
-                          'then\n'
-                          '    systemctl stop rabbitmq-server\n'
-                          '    rm -f "$cookie"\n'
-                          '    (umask 077; printf \'%s\' "$rabbitmq_erlang_cookie" > '
-                          '"$cookie")\n'
-                          '    chown rabbitmq:rabbitmq "$cookie"\n'
-                          '    chmod 0400 "$cookie"\n'
-                          '    restart=true\n'
-                          'fi\n'
-                          'if ! cmp -s "$conf" /etc/rabbitmq/rabbitmq.conf; then\n'
-                          '    install -m 0644 "$conf" /etc/rabbitmq/rabbitmq.conf\n'
-                          '    restart=true\n'
-                          'fi\n'
-                          'rm -f "$conf"\n'
-                          'systemctl enable rabbitmq-server\n'
-                          'if $restart || ! systemctl is-active --quiet rabbitmq-server; then\n'
-                          '    systemctl restart rabbitmq-server\n'
-                          'fi',
-                'verify': {'command': 'rabbitmqctl -q await_startup',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 10,
-                           'delay': 3.0,
-                           'timeout': 120.0},
+                'guard': '[ "$(cat /var/lib/rabbitmq/.erlang.cookie 2>/dev/null)" = "$rabbitmq_erlang_cookie" ] && grep -qx \'cluster_partition_handling = pause_minority\' /etc/rabbitmq/rabbitmq.conf && systemctl is-active --quiet rabbitmq-server',
+                'script': """\
+cookie=/var/lib/rabbitmq/.erlang.cookie
+conf=$(mktemp)
+cat > "$conf" <<'EOF'
+# Written by the HA guide's rabbitmq scenario: change the guide, not this file.
+cluster_partition_handling = pause_minority
+EOF
+restart=false
+if [ "$(cat "$cookie" 2>/dev/null)" != "$rabbitmq_erlang_cookie" ]; then
+    systemctl stop rabbitmq-server
+    rm -f "$cookie"
+    (umask 077; printf '%s' "$rabbitmq_erlang_cookie" > "$cookie")
+    chown rabbitmq:rabbitmq "$cookie"
+    chmod 0400 "$cookie"
+    restart=true
+fi
+if ! cmp -s "$conf" /etc/rabbitmq/rabbitmq.conf; then
+    install -m 0644 "$conf" /etc/rabbitmq/rabbitmq.conf
+    restart=true
+fi
+rm -f "$conf"
+systemctl enable rabbitmq-server
+if $restart || ! systemctl is-active --quiet rabbitmq-server; then
+    systemctl restart rabbitmq-server
+fi""",
+                'verify': {
+                    'command': 'rabbitmqctl -q await_startup',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 10,
+                    'delay': 3.0,
+                    'timeout': 120.0,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': True,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': "Join every broker to the first controller's broker",
+                'copy_from': None,
+            },
+            {
+                'title': "Join every broker to the first controller's broker",
                 'source': 'docs/scenarios/rabbitmq.rst:164',
                 'target': 'all',
-                'guard': 'rabbitmqctl -q cluster_status --formatter json | grep -q '
-                         '"\\"rabbit@${RB_NODE1}\\""',
-                'script': 'rabbitmqctl stop_app\n'
-                          'rabbitmqctl join_cluster "rabbit@${RB_NODE1}"\n'
-                          'rabbitmqctl start_app',
-                'verify': {'command': 'rabbitmqctl -q await_startup\n'
-                                      'rabbitmqctl -q cluster_status --formatter json | grep '
-                                      '-q "\\"rabbit@${RB_NODE1}\\""',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 10,
-                           'delay': 3.0,
-                           'timeout': None},
+                'guard': 'rabbitmqctl -q cluster_status --formatter json | grep -q "\\"rabbit@${RB_NODE1}\\""',
+                'script': """\
+rabbitmqctl stop_app
+rabbitmqctl join_cluster "rabbit@${RB_NODE1}"
+rabbitmqctl start_app""",
+                'verify': {
+                    'command': """\
+rabbitmqctl -q await_startup
+rabbitmqctl -q cluster_status --formatter json | grep -q "\\"rabbit@${RB_NODE1}\\"\"""",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 10,
+                    'delay': 3.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': 1,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Create the OpenStack account',
+                'copy_from': None,
+            },
+            {
+                'title': 'Create the OpenStack account',
                 'source': 'docs/scenarios/rabbitmq.rst:187',
                 'target': 'first',
                 'guard': None,
-                'script': 'if rabbitmqctl -q list_users | grep -q '
-                          '"^${rabbitmq_user}[[:space:]]"; then\n'
-                          '    printf \'%s\\n\' "$rabbitmq_openstack_password" | rabbitmqctl '
-                          '-q change_password "$rabbitmq_user"\n'
-                          'else\n'
-                          '    printf \'%s\\n\' "$rabbitmq_openstack_password" | rabbitmqctl '
-                          '-q add_user "$rabbitmq_user"\n'
-                          'fi\n'
-                          'rabbitmqctl -q set_permissions -p / "$rabbitmq_user" \'.*\' \'.*\' '
-                          "'.*'\n"
-                          "if rabbitmqctl -q list_users | grep -q '^guest[[:space:]]'; then\n"
-                          '    rabbitmqctl -q delete_user guest\n'
-                          'fi',
-                'verify': {'command': 'printf \'%s\\n\' "$rabbitmq_openstack_password" | '
-                                      'rabbitmqctl -q authenticate_user "$rabbitmq_user"',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+if rabbitmqctl -q list_users | grep -q "^${rabbitmq_user}[[:space:]]"; then
+    printf '%s\\n' "$rabbitmq_openstack_password" | rabbitmqctl -q change_password "$rabbitmq_user"
+else
+    printf '%s\\n' "$rabbitmq_openstack_password" | rabbitmqctl -q add_user "$rabbitmq_user"
+fi
+rabbitmqctl -q set_permissions -p / "$rabbitmq_user" '.*' '.*' '.*'
+if rabbitmqctl -q list_users | grep -q '^guest[[:space:]]'; then
+    rabbitmqctl -q delete_user guest
+fi""",
+                'verify': {
+                    'command': 'printf \'%s\\n\' "$rabbitmq_openstack_password" | rabbitmqctl -q authenticate_user "$rabbitmq_user"',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': True,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Set the policy for the OpenStack queues',
+                'copy_from': None,
+            },
+            {
+                'title': 'Set the policy for the OpenStack queues',
                 'source': 'docs/scenarios/rabbitmq.rst:220',
                 'target': 'first',
                 'guard': None,
-                'script': 'rabbitmqctl -q set_policy -p / --apply-to queues --priority 0 '
-                          'openstack-quorum \\\n'
-                          '    \'^(?!amq\\.).*\' "{\\"delivery-limit\\": '
-                          '${rabbitmq_delivery_limit}, \\"queue-leader-locator\\": '
-                          '\\"balanced\\"}"',
-                'verify': {'command': 'rabbitmqctl -q list_policies -p / | grep -q '
-                                      "'^/[[:space:]]*openstack-quorum[[:space:]]'\n"
-                                      '[ "$(rabbitmqctl -q eval '
-                                      '\'length(rabbit_nodes:all_running()).\')" -eq '
-                                      '"$RB_NODE_COUNT" ]',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 10,
-                           'delay': 3.0,
-                           'timeout': None},
+                'script': """\
+rabbitmqctl -q set_policy -p / --apply-to queues --priority 0 openstack-quorum \\
+    '^(?!amq\\.).*' "{\\"delivery-limit\\": ${rabbitmq_delivery_limit}, \\"queue-leader-locator\\": \\"balanced\\"}\"""",
+                'verify': {
+                    'command': """\
+rabbitmqctl -q list_policies -p / | grep -q '^/[[:space:]]*openstack-quorum[[:space:]]'
+[ "$(rabbitmqctl -q eval 'length(rabbit_nodes:all_running()).')" -eq "$RB_NODE_COUNT" ]""",
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 10,
+                    'delay': 3.0,
+                    'timeout': None,
+                },
                 'run_once': True,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -267,38 +283,53 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_make_every_controller_s_name_resolve_to_its_cluster_address(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ("rabbitmq/1: Make every controller's name resolve to its cluster address "
-     '(docs/scenarios/rabbitmq.rst:61).')
+    """\
+rabbitmq/1: Make every controller's name resolve to its cluster address
+
+Written at docs/scenarios/rabbitmq.rst:61."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_install_rabbitmq(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'rabbitmq/2: Install RabbitMQ (docs/scenarios/rabbitmq.rst:103).'
+    """\
+rabbitmq/2: Install RabbitMQ
+
+Written at docs/scenarios/rabbitmq.rst:103."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_give_every_broker_the_shared_cookie_and_the_cluster_settings(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ('rabbitmq/3: Give every broker the shared cookie and the cluster settings '
-     '(docs/scenarios/rabbitmq.rst:123).')
+    """\
+rabbitmq/3: Give every broker the shared cookie and the cluster settings
+
+Written at docs/scenarios/rabbitmq.rst:123."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_join_every_broker_to_the_first_controller_s_broker(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    ("rabbitmq/4: Join every broker to the first controller's broker "
-     '(docs/scenarios/rabbitmq.rst:164).')
+    """\
+rabbitmq/4: Join every broker to the first controller's broker
+
+Written at docs/scenarios/rabbitmq.rst:164."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)
 
 
 @task(post=[RUNBOOK.finish])
 def step_05_create_the_openstack_account(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'rabbitmq/5: Create the OpenStack account (docs/scenarios/rabbitmq.rst:187).'
+    """\
+rabbitmq/5: Create the OpenStack account
+
+Written at docs/scenarios/rabbitmq.rst:187."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
 @task(post=[RUNBOOK.finish])
 def step_06_set_the_policy_for_the_openstack_queues(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'rabbitmq/6: Set the policy for the OpenStack queues (docs/scenarios/rabbitmq.rst:220).'
+    """\
+rabbitmq/6: Set the policy for the OpenStack queues
+
+Written at docs/scenarios/rabbitmq.rst:220."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)

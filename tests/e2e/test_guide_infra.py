@@ -318,7 +318,8 @@ def test_the_executed_guide_shows_the_deployment_that_just_ran(deployment: Deplo
         count = len(scenario.steps)
         header = (
             r"Last proven \d{4}-\d\d-\d\d \d\d:\d\d UTC on "
-            + re.escape(f"testbed {testbed.name} ({hosts}; {system}): passed; ")
+            + re.escape(f"testbed {testbed.name} ({hosts}; {system}): passed in ")
+            + r"(\d+ min( \d+ s)?|[\d.]+ s); "
             + re.escape(f"{count} of {count} steps passed on every host.")
         )
         assert re.search(header, text), name

@@ -114,3 +114,22 @@ def test_a_comment_is_one_line_of_printable_text_in_every_language(text: str) ->
     assert line.isprintable()
     assert yaml.safe_load(f"# {line}\nkey: 1\n") == {"key": 1}
     assert ast.literal_eval(f"# {line}\n1\n") == 1
+
+
+@given(
+    st.recursive(
+        st.none() | st.integers() | st.text(),
+        lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+        max_leaves=10,
+    )
+)
+def test_python_literals_read_back_as_the_same_value(value):
+    assert ast.literal_eval(str(py_literal(value, 4))) == value
+
+
+def test_a_script_is_a_readable_block_with_its_lines_as_written():
+    script = 'read -ra names <<< "$RB_NODES"\nfor n in "${names[@]}"; do\n  echo "$n\\\\"\ndone'
+    literal = str(py_literal({"script": script}, 4))
+    assert 'read -ra names <<< "$RB_NODES"\nfor n in' in literal
+    assert literal.count('"""') == 2
+    assert ast.literal_eval(literal) == {"script": script}

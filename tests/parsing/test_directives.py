@@ -332,6 +332,7 @@ def test_legacy_scenario_imports_the_file_with_its_name_and_test_script(parse, t
         "# Hello\n= SCRIPTS =\ntarget=all\n....\necho hi\n....\n", encoding="utf-8"
     )
     (legacy / "checks.sh").write_text("true\n", encoding="utf-8")
+    (tmp_path / "conf.py").write_text("", encoding="utf-8")  # the project: legacy/ is in it
     doc = tmp_path / "guide" / "page.rst"
     doc.parent.mkdir()
     text = (

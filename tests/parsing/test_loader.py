@@ -139,7 +139,8 @@ def test_a_source_that_is_not_utf8_is_a_problem_not_a_crash(guide: Path) -> None
     (guide / "latin1.rst").write_bytes(".. scenario:: caf\xe9\n".encode("latin-1"))
     loaded = load_guide(guide)
     assert [str(problem) for problem in loaded.problems] == [
-        f"{guide}/latin1.rst: error: not UTF-8 text [runbook.syntax]"
+        f"{guide}/latin1.rst:1: error: not UTF-8 text (byte 0xe9 at column 18); convert the "
+        "file to UTF-8 (iconv -f LATIN1 -t UTF-8, or save it as UTF-8) [runbook.syntax]"
     ]
     assert "galera" in loaded.scenarios
 

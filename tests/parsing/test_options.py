@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runbook.parsing import options
@@ -24,9 +24,43 @@ def test_bad_durations_name_the_accepted_forms(text: str | None) -> None:
 
 
 @given(st.integers(min_value=0, max_value=10**6), st.sampled_from(["", "s", "m", "h"]))
-def test_any_whole_duration_converts_by_its_unit(number: int, unit: str) -> None:
+def test_any_whole_duration_converts_by_its_unit_up_to_a_week(number: int, unit: str) -> None:
     factor = {"": 1, "s": 1, "m": 60, "h": 3600}[unit]
-    assert options.parse_duration(f"{number}{unit}") == number * factor
+    if number * factor > options.MAX_SECONDS:
+        with pytest.raises(ValueError, match="longer than a week"):
+            options.parse_duration(f"{number}{unit}")
+    else:
+        assert options.parse_duration(f"{number}{unit}") == number * factor
+
+
+_PARSERS = [
+    options.parse_text,
+    options.parse_flag,
+    options.parse_duration,
+    options.parse_count,
+    options.parse_positive,
+    options.parse_exit_status,
+    options.parse_names,
+    options.parse_scenario_names,
+    options.parse_identifier,
+    options.parse_regex,
+    options.parse_paths,
+    options.parse_shellcheck_codes,
+]
+_NUMBERS = st.from_regex(r"\s*[0-9]{1,5000}(\.[0-9]{1,400})?[smh]?\s*", fullmatch=True)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.sampled_from(_PARSERS), st.one_of(st.none(), st.text(max_size=40), _NUMBERS))
+def test_every_option_parser_gives_a_value_or_a_value_error(parse, text: str | None) -> None:
+    """Never another exception (Python's own 4,300-digit limit included), never infinity."""
+    try:
+        value = parse(text)
+    except ValueError as error:
+        assert "Exceeds the limit" not in str(error)
+        return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        assert 0 <= value <= max(options.MAX_COUNT, options.MAX_SECONDS)
 
 
 @given(st.text(max_size=12))

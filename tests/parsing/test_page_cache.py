@@ -443,7 +443,8 @@ def test_a_page_with_a_legacy_scenario_is_not_cached(cache_dir: Path, tmp_path: 
     docs = tmp_path / "docs"
     docs.mkdir()
     legacy = REPO / "tests" / "golden" / "parsing" / "_same" / "legacy" / "hello.scenario"
-    (docs / "page.rst").write_text(f".. legacy-scenario:: {legacy}\n", encoding="utf-8")
+    (docs / "hello.scenario").write_bytes(legacy.read_bytes())
+    (docs / "page.rst").write_text(".. legacy-scenario:: hello.scenario\n", encoding="utf-8")
     assert "hello" in load_guide(docs, cache=True).scenarios
     assert entries(cache_dir) == []
 

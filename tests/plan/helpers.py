@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +94,20 @@ def check_golden(path: Path, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
     assert path.exists(), f"{path} is missing; create it with RUNBOOK_UPDATE_GOLDEN=1"
     assert actual == path.read_text(encoding="utf-8"), f"differs from {path}"
+
+
+def runbook_in(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``runbook ARGS`` in a fresh interpreter in ``project``, with its own cache and state
+    directories beside it (nothing of the user's is read or written)."""
+    return subprocess.run(
+        [sys.executable, "-m", "runbook.cli.main", *args],
+        cwd=project,
+        env={
+            **os.environ,
+            "RUNBOOK_CACHE_DIR": str(project.parent / "cache"),
+            "RUNBOOK_STATE_DIR": str(project.parent / "state"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -8,14 +8,14 @@ before anything runs.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from runbook.model import Scenario, ScenarioGraph, SourceLocation
+
+from .helpers import runbook_in
 
 
 def scenario(name: str, requires: str = "", provides: str = "") -> Scenario:
@@ -124,18 +124,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def runbook(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "runbook.cli.main", *args, "-i", "inventory.yml"],
-        cwd=project,
-        env={
-            **os.environ,
-            "RUNBOOK_CACHE_DIR": str(project.parent / "cache"),
-            "RUNBOOK_STATE_DIR": str(project.parent / "state"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return runbook_in(project, *args, "-i", "inventory.yml")
 
 
 def test_with_deps_deploys_the_alternative_asked_for(project: Path):

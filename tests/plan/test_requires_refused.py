@@ -7,13 +7,13 @@ and with the same code, ``[runbook.requires]``, as the Sphinx build's warning.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from .helpers import runbook_in
 
 #: The guide: the Sphinx test builds the same pages (tests/sphinx/test_requires.py).
 PAGES = Path(__file__).parents[1] / "roots" / "test-requires"
@@ -37,18 +37,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def runbook(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "runbook.cli.main", *args],
-        cwd=project,
-        env={
-            **os.environ,
-            "RUNBOOK_CACHE_DIR": str(project.parent / "cache"),
-            "RUNBOOK_STATE_DIR": str(project.parent / "state"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return runbook_in(project, *args)
 
 
 @pytest.mark.parametrize(

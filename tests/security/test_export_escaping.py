@@ -127,7 +127,7 @@ def test_guide_text_never_becomes_code(
     assert len(tasks) == 3
     for index, task in enumerate(tasks[1:], start=1):
         docstring = ast.get_docstring(task, clean=False) or ""
-        assert docstring.startswith(f"hostile/{index}: {step_title} (")
+        assert docstring.startswith(f"hostile/{index}: {step_title}\n\nWritten at ")
 
     playbook = load_playbook(files["hostile.yml"])
     names = [play["name"] for play in playbook[1:]]

@@ -79,7 +79,7 @@ REFUSED = {
     "nul_byte": (b"payload: a\0b\n", "vars.yml:1: the file contains a NUL byte"),
     "invalid_utf8": (
         b"payload: ok\nother: a\xffb\n",
-        "vars.yml:2: the file is not valid UTF-8 text",
+        "vars.yml:2: not UTF-8 text",
     ),
     "too_long": (
         b"payload: " + b"A" * 140_000 + b"\n",

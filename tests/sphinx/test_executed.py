@@ -95,7 +95,8 @@ def _write_run(
                 bus.emit(HostDone(step, outcome))
         for host, (system, packages) in facts.items():
             bus.emit(HostFacts(host, system, packages))
-        bus.emit(RunFinished(status, 4.0))
+        clock.setattr(time, "time", lambda: STARTED + 150)
+        bus.emit(RunFinished(status, 150.0))
 
 
 @pytest.fixture
@@ -226,7 +227,7 @@ def _header(app, docname: str) -> list[str]:
 def test_header_names_the_testbed_its_os_and_each_package_version(executed):
     assert _header(executed, "base") == [
         "Last proven 2026-11-21 21:46 UTC on testbed default (node1, node2, node3; "
-        "Debian GNU/Linux 12 (bookworm)): passed; 1 of 1 steps passed on every host.",
+        "Debian GNU/Linux 12 (bookworm)): passed in 2 min 30 s; 1 of 1 steps passed on every host.",
         "Packages: pacemaker = 2.1.5-1+deb12u1 (node1, node2), 2.1.5-1 (node3); "
         "corosync = 3.1.7-1; pcs = 0.11.5-1 (node1, node2), unknown (node3).",
         "Inventory key 3f2a9c0d1b7e, run r1.",
@@ -235,8 +236,8 @@ def test_header_names_the_testbed_its_os_and_each_package_version(executed):
 
 def test_header_of_a_run_without_host_facts_says_versions_are_unknown(executed):
     assert _header(executed, "galera") == [
-        "Last run 2026-11-21 21:46 UTC on the inventory testbed (node1, node2): failed; "
-        "2 of 3 steps passed on every host.",
+        "Last run 2026-11-21 21:46 UTC on the inventory testbed (node1, node2): "
+        "failed in 2 min 30 s; 2 of 3 steps passed on every host.",
         "Package versions unknown: this run's journal records none.",
         "Inventory key testbed, run r1.",
     ]
@@ -247,7 +248,8 @@ def test_header_hosts_on_different_systems_are_named_per_system(build, state_dir
     app = build("rst", confoverrides={"runbook_results": str(state_dir)})
     assert _header(app, "base")[0].startswith(
         "Last proven 2026-11-21 21:46 UTC on testbed default (node1, node2, node3; "
-        "node1, node2: Debian GNU/Linux 12 (bookworm); node3: Rocky Linux 9.4): passed;"
+        "node1, node2: Debian GNU/Linux 12 (bookworm); node3: Rocky Linux 9.4): "
+        "passed in 2 min 30 s;"
     )
 
 
@@ -287,3 +289,39 @@ def test_a_secret_from_the_variables_never_reaches_the_executed_html(executed):
 
 def test_without_results_the_guide_shows_no_run(build, read_html):
     assert "rb-proven" not in read_html(build("rst"), "galera")
+
+
+def test_hosts_that_printed_the_same_are_shown_once_and_silence_gets_no_box(
+    build, tmp_path, monkeypatch
+):
+    root = tmp_path / "same"
+    same = [("script", 1, "hostname -s", "ready\n")]
+    _write_run(
+        root,
+        monkeypatch,
+        scenario="galera",
+        inventory="abc",
+        inventory_name="testbed default",
+        hosts=("node1", "node2", "node3"),
+        steps={
+            "galera/1": {
+                "node1": Did("ok", commands=same),
+                "node2": Did("ok", commands=same),
+                "node3": Did("ok", commands=[("script", 1, "true", "")]),
+            }
+        },
+        facts={},
+        status="done",
+    )
+    app = build("rst", confoverrides={"runbook_results": str(root)})
+    step = next(
+        box
+        for box in _resolved(app, "galera").findall(nodes.container)
+        if box.get("rb_step_id") == "galera/1"
+    )
+    lines = [
+        p.astext() for p in step.findall(nodes.paragraph) if "rb-result-status" in p["classes"]
+    ]
+    assert lines == ["node1, node2 passed", "node3 passed"]
+    outputs = [b.astext() for b in step.findall(nodes.literal_block) if "rb-output" in b["classes"]]
+    assert outputs == ["ready"]

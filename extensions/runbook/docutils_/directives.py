@@ -19,19 +19,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
+from docutils.parsers.rst.directives.misc import Include
 
 from runbook.docutils_.messages import report
 from runbook.docutils_.nodes import scenario_node, step_node, variable_node, verify_node
 from runbook.docutils_.roles import SPHINX_TEXT_ROLES, plain_text_role
-from runbook.errors import RunbookError
+from runbook.errors import ParseError, RunbookError
 from runbook.model.location import SourceLocation
 from runbook.model.problems import ProblemCode
 from runbook.model.target import ALL
 from runbook.parsing import options as parse
+from runbook.parsing.files import project_root, read_user_file
 from runbook.parsing.targets import parse_role, parse_target
 
 
@@ -366,13 +368,23 @@ class LegacyScenarioDirective(_RunbookDirective):
         if not argument:
             self.problem(ProblemCode.LEGACY, "legacy-scenario needs the path of a file")
             return []
+        if not self.state.document.settings.file_insertion_enabled:
+            # docutils' switch for every directive that reads a file (include, raw, csv-table).
+            message = "legacy-scenario reads a file, and file insertion is off here"
+            self.problem(ProblemCode.LEGACY, message + " (file_insertion_enabled)")
+            return []
         source, _line = self.location()
         base = Path(source).parent if source else Path()
         path = Path(os.path.normpath(base / argument))
         given = values.get("test_script")
         test_script = Path(os.path.normpath(base / given)) if given else None
         try:
-            imported = load_legacy(path, name=values.get("name"), test_script=test_script)
+            imported = load_legacy(
+                path,
+                name=values.get("name"),
+                test_script=test_script,
+                within=guide_root(self.state.document.settings, base),
+            )
         except RunbookError as error:
             self.report_at(error.location, error.message)
             return []
@@ -416,6 +428,96 @@ class LegacyScenarioDirective(_RunbookDirective):
             )
 
 
+class BoundedInclude(Directive):
+    """``include`` through the one bounded reader, for the command and for Sphinx.
+
+    The file must be a regular file inside the guide's project (:func:`guide_root`) and
+    no larger than :data:`runbook.parsing.files.MAX_BYTES`; anything else is a problem
+    at the directive and nothing is included. docutils' own standard includes
+    (``<isonum.txt>``) are allowed. Then docutils' directive (rST) or MyST's (Markdown)
+    does the including.
+    """
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    #: The directive that includes an rST file once it passed; Sphinx's under Sphinx.
+    rst_include: ClassVar[type[Include]] = Include
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+        **(Include.option_spec or {}),
+        "relative-images": directives.flag,
+        "relative-docs": directives.path,
+        "heading-offset": directives.nonnegative_int,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        settings = self.state.document.settings
+        argument = "".join(part.strip() for part in self.arguments[0].splitlines())
+        # A missing file stays docutils' and MyST's to report (the fast path ignores that,
+        # as it ignores every include problem that is not ours): it may be generated.
+        standard = argument.startswith("<") and argument.endswith(">")
+        source, line = self.state_machine.get_source_and_line(self.lineno)
+        source = source or self.state.document.get("source") or ""
+        env = getattr(settings, "env", None)
+        if env is not None:  # Sphinx: "/x" is the source directory's x
+            path = Path(env.relfn2path(argument)[1])
+        else:
+            path = Path(os.path.normpath(Path(source).parent / argument))
+        if not standard and os.path.exists(path):
+            try:
+                root = guide_root(settings, Path(source).parent)
+                read_user_file(path, what="include", within=root)
+            except ParseError as error:
+                # Never cached: the page's result depends on a file outside its text.
+                settings.record_dependencies.add(str(path))
+                report(
+                    self.state.document,
+                    ProblemCode.SYNTAX,
+                    f'"include" directive: {error.message}',
+                    source=source,
+                    line=line,
+                )
+                return []
+        if type(self.state).__module__.startswith("myst_parser"):
+            from myst_parser.mocking import MockIncludeDirective
+
+            include = MockIncludeDirective(
+                cast(Any, self.state)._renderer,  # MyST's state, which holds its renderer
+                name=self.name,
+                klass=Include,
+                arguments=self.arguments,
+                options=self.options,
+                body=list(self.content),
+                lineno=self.lineno,
+            )
+            return [*include.run()]
+        included = self.rst_include(
+            self.name,
+            self.arguments,
+            self.options,
+            self.content,
+            self.lineno,
+            self.content_offset,
+            self.block_text,
+            self.state,
+            self.state_machine,
+        ).run()
+        return [*included]
+
+
+def guide_root(settings: Any, page_dir: Path) -> Path:
+    """The directory files a page names must stay in (:func:`project_root`).
+
+    The command sets ``runbook_root``; under Sphinx it is the project of the source
+    directory; else the project of the page's directory.
+    """
+    root = getattr(settings, "runbook_root", None)
+    if root is not None:
+        return Path(root)
+    env = getattr(settings, "env", None)
+    return project_root(env.srcdir if env is not None else page_dir)
+
+
 #: Directive name -> class, for docutils' registry and Sphinx's ``app.add_directive``.
 DIRECTIVES: dict[str, type[Directive]] = {
     "scenario": ScenarioDirective,
@@ -436,6 +538,9 @@ def register_directives() -> None:
 def directives_registered() -> Iterator[None]:
     """Only docutils' own directives and roles, and ours, for the duration of a parse.
 
+    ``include`` is :class:`BoundedInclude` here, so the fast path reads no file that
+    the bounded reader refuses.
+
     docutils' registries are global. Left registered, our directives would make a later
     Sphinx application in the same process warn that they are already registered; and
     what a Sphinx application of the same process registered (``toctree``, ``:doc:``)
@@ -447,6 +552,7 @@ def directives_registered() -> Iterator[None]:
     saved = directive_globals["_directives"], role_globals["_roles"]
     directive_globals["_directives"], role_globals["_roles"] = {}, {}
     register_directives()
+    directives.register_directive("include", BoundedInclude)
     for name in SPHINX_TEXT_ROLES:
         # types-docutils has a role return only references; docutils takes any nodes.
         roles.register_local_role(name, plain_text_role)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from runbook.docutils_.pagecache import PageCache
 from runbook.errors import ParseError, PlanError
 from runbook.model import Problem, ProblemCode, Scenario, ScenarioGraph, SourceLocation
+from runbook.parsing.files import project_root, read_user_file
 
 if TYPE_CHECKING:
     from docutils import nodes
@@ -81,7 +82,8 @@ def load_guide(docs_dir: Path, *, cache: bool = False) -> Guide:
         try:
             text = _read(path)
         except ParseError as error:
-            problems.append(Problem(SourceLocation(str(path)), ProblemCode.SYNTAX, error.message))
+            where = error.location or SourceLocation(str(path))
+            problems.append(Problem(where, ProblemCode.SYNTAX, error.message))
             continue
         if not _PREFILTER.search(text):
             continue
@@ -196,7 +198,7 @@ def _find_scenario(ref: str, docs_dir: Path, scenarios_dir: Path, *, cache: bool
     if ref in guide.scenarios:
         _refuse(guide.problems, f"{docs_dir}/")
         return guide.scenarios[ref]
-    legacy = sorted(scenarios_dir.rglob(f"{ref}.scenario")) if scenarios_dir.is_dir() else []
+    legacy = _legacy_named(scenarios_dir, ref)
     if legacy:
         return _legacy(legacy[0])
     known = ", ".join(guide.scenarios) or "none"
@@ -250,13 +252,19 @@ def _parse(text: str, path: str, docname: str | None) -> tuple[list[Scenario], l
     settings.runbook_problems = []
     settings.runbook_docname = docname
     settings.record_dependencies = utils.DependencyList()
+    settings.runbook_root = _guide_root(path, docname)
     document = utils.new_document(path, settings)
     failed_includes: list[str] = []
     document.reporter.attach_observer(_observer(settings.runbook_problems, path, failed_includes))
+    long_lines = _long_lines(text, path, settings.line_length_limit)
     try:
-        with directives_registered():
-            _parser(myst).parse(text, document)
-        scenarios = collect_scenarios(document)
+        if long_lines:
+            settings.runbook_problems.extend(long_lines)
+            scenarios = []
+        else:
+            with directives_registered():
+                _parser(myst).parse(text, document)
+            scenarios = collect_scenarios(document)
     except Exception as error:  # a crash of docutils or MyST on odd input; say where
         settings.runbook_problems.append(
             Problem(
@@ -274,6 +282,36 @@ def _parse(text: str, path: str, docname: str | None) -> tuple[list[Scenario], l
         or any(problem.code is ProblemCode.LEGACY for problem in problems)
     )
     return scenarios, problems, self_contained
+
+
+def _guide_root(path: str, docname: str | None) -> Path:
+    """The directory ``include`` and ``legacy-scenario`` may read in (the guide's project).
+
+    The nearest directory with a ``conf.py`` above the guide's sources (``path`` less its
+    docname, or the page's own directory); docs/reference/authoring.md states the rule.
+    """
+    page = Path(path)
+    sources = page.parent
+    if docname:
+        depth = len(Path(docname).parts)
+        if depth <= len(page.parents):
+            sources = page.parents[depth - 1]
+    return project_root(sources)
+
+
+def _long_lines(text: str, path: str, limit: int) -> list[Problem]:
+    """Lines docutils would refuse: it then drops the whole page, scenarios and all."""
+    return [
+        Problem(
+            SourceLocation(path, number),
+            ProblemCode.SYNTAX,
+            f"this line is {len(line)} characters long, more than docutils reads "
+            f"({limit}); without a word it would drop the page and its scenarios: "
+            "break the line, or keep the data in a file a step copies",
+        )
+        for number, line in enumerate(text.splitlines(), start=1)
+        if len(line) > limit
+    ]
 
 
 def _legacy(path: Path) -> Scenario:
@@ -369,6 +407,20 @@ def _closes(marker: str, info: str, opening: str) -> bool:
     return not info and marker[:1] == opening[0] and len(marker) >= len(opening)
 
 
+def _legacy_named(scenarios_dir: Path, name: str) -> list[Path]:
+    """The ``.scenario`` files under ``scenarios_dir`` whose file name gives scenario ``name``.
+
+    ``My Cluster.scenario`` gives ``my-cluster`` (:mod:`runbook.parsing.legacy`), so
+    the name the plan shows finds its file again.
+    """
+    from runbook.parsing.legacy import name_of_file
+
+    if not scenarios_dir.is_dir():
+        return []
+    found = [path for path in scenarios_dir.rglob("*.scenario") if name_of_file(path.stem) == name]
+    return sorted(found, key=lambda path: (path.stem != name, str(path)))
+
+
 def _scenario_of_file(path: Path, pages: PageCache | None) -> Scenario:
     found, problems = _parse_page(_read(path), path, None, pages)
     _refuse(problems, str(path))
@@ -398,15 +450,7 @@ def _sources(docs_dir: Path) -> list[Path]:
 
 
 def _read(path: Path) -> str:
-    where = SourceLocation(str(path))
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ParseError("no such file", where) from None
-    except UnicodeDecodeError:
-        raise ParseError("not UTF-8 text", where) from None
-    except OSError as error:
-        raise ParseError(f"cannot be read ({error.strerror})", where) from None
+    return read_user_file(path, what="guide source")
 
 
 def _observer(problems: list[Problem], path: str, failed_includes: list[str]) -> Any:

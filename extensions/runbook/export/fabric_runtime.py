@@ -18,7 +18,7 @@ rather than Fabric's, which accepts any. So the exported tasks use the SSH trans
 Fabric calls a task once per ``-H`` host; the runner must see every host at once
 (``first``, ``run_once``, ``serial``, registered values), so each task call only collects
 its connection and the ``finish`` post-task, which Fabric runs once after them, runs the
-steps through :func:`run_plan`.
+steps through :func:`run_plan`: ``runbook run``'s session (locks, journal, transcripts).
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ from invoke.exceptions import Exit
 from invoke.tasks import Task
 
 from runbook.errors import RunbookError
-from runbook.execution.connect import TransportFactory, close_all, open_all
+from runbook.execution.connect import TransportFactory
 from runbook.execution.console import ConsoleReport
-from runbook.execution.events import EventBus, RunFinished
-from runbook.execution.runner import Runner, hosts_needed
+from runbook.execution.events import Event, RunFinished
 from runbook.execution.transport import ConnectOptions, LocalTransport, Transport
 from runbook.model import Scenario, SourceLocation, Step, StepOptions, Variable, Verify
 from runbook.parsing.targets import parse_target
@@ -204,17 +203,32 @@ def _step_number(text: str | None) -> int:
 def run_plan(
     plan: Plan, steps: Sequence[PlannedStep], factory: TransportFactory, *, verbose: bool = False
 ) -> RunFinished:
-    """Connect the hosts the steps need, run them with the runner, report, disconnect.
+    """The whole of a ``fab`` run after planning, through ``runbook run``'s own lifecycle.
 
-    The whole of a ``fab`` run after planning, kept in one place so that it can follow
-    ``runbook run``'s lifecycle as that grows.
+    The same session object: the run lock and every host's lock, the refusal of values no
+    host could be given, the journal and transcripts (in ``runbook run``'s state directory,
+    so ``runbook run --resume`` and the executed guide see a ``fab`` run too).
     """
-    bus = EventBus(ConsoleReport(sys.stdout, verbose=verbose))
-    transports = open_all(hosts_needed(plan, steps), factory)
-    try:
-        return Runner(plan, transports, bus).run(steps)
-    finally:
-        close_all(transports.values())
+    from runbook.execution.session import Chosen, Session, SessionOptions
+    from runbook.execution.statedir import default_state_dir
+
+    ended: list[RunFinished] = []
+
+    def keep_end(event: Event) -> None:
+        if isinstance(event, RunFinished):
+            ended.append(event)
+
+    session = Session(
+        plan,
+        SessionOptions(state_dir=default_state_dir()),
+        factory=factory,
+        say=lambda text: print(text, file=sys.stdout),
+        warn=lambda text: print(f"warning: {text}", file=sys.stderr),
+    )
+    status = session.run(
+        Chosen(tuple(steps)), [ConsoleReport(sys.stdout, verbose=verbose), keep_end]
+    )
+    return ended[-1] if ended else RunFinished(status, 0.0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,7 +11,6 @@ field written without its filter fails every export instead of reaching a user's
 from __future__ import annotations
 
 import base64
-import pprint
 import re
 import shlex
 import sys
@@ -80,9 +79,50 @@ for _dumper in (_Dumper, _LineDumper):
 
 
 def py_literal(value: Any, indent: int = 0) -> Escaped:
-    """A Python literal for ``value`` (repr-based, so any text is safe inside it)."""
-    text = pprint.pformat(value, width=96 - indent, sort_dicts=False)
-    return Escaped(text.replace("\n", "\n" + " " * indent))
+    """A Python literal for ``value`` that a reviewer can read.
+
+    Dicts and lists put one item on a line; a text of several lines (a step's script)
+    becomes a triple-quoted block starting at the left margin, each line as written,
+    never split mid-statement; anything else is ``repr``, so any text is safe inside it.
+    """
+    return Escaped(_py(value, indent))
+
+
+def _py(value: Any, indent: int) -> str:
+    inner = " " * (indent + 4)
+    if isinstance(value, dict) and value:
+        items = [
+            f"{inner}{_py(key, indent + 4)}: {_py(item, indent + 4)},"
+            for key, item in value.items()
+        ]
+        return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+    if isinstance(value, list | tuple) and value:
+        items = [f"{inner}{_py(item, indent + 4)}," for item in value]
+        close = "]" if isinstance(value, list) else ")"
+        return (
+            ("[" if isinstance(value, list) else "(")
+            + "\n"
+            + "\n".join(items)
+            + "\n"
+            + " " * indent
+            + close
+        )
+    if isinstance(value, str) and _block_text(value):
+        body = value.replace("\\", "\\\\")
+        if body.endswith('"'):
+            body = body[:-1] + '\\"'
+        return '"""\\\n' + body + '"""'
+    return repr(value)
+
+
+def _block_text(value: str) -> bool:
+    """A text that reads back unchanged from a triple-quoted block (see :func:`_py`)."""
+    return (
+        "\n" in value
+        and '"""' not in value
+        and all(char.isprintable() or char in "\n\t" for char in value)
+        and not any(line != line.rstrip() for line in value.split("\n"))
+    )
 
 
 def sh_word(value: Any) -> Escaped:

@@ -14,6 +14,9 @@ operators, in docs/reference/variables.md. What the import decides beyond the fo
   :attr:`LegacyImport.requirements`; unknown keys also give a warning.
 * A script block's title is the first comment line written before it (after the previous
   block), the other comment lines are its prose; else it is "Script block N".
+* What phd logged and ran past (stray lines, unknown sections, an unclosed block, a
+  variable declared twice, ``PHD_ENV_*`` in VARIABLES) is a warning, not an error;
+  ``cluster_init=1`` makes the scenario require ``basic-cluster``.
 * The ``NAME-test.sh`` beside the file, when there is one, is kept as
   ``Scenario.verification_script`` and becomes a final step on every node, titled
   "Run the scenario's test script", whose script is that file.
@@ -36,9 +39,10 @@ from runbook.model import (
     Target,
     Variable,
     Verify,
-    slugify,
 )
-from runbook.model.scenario import VARIABLE_RE
+from runbook.model.names import reserved_reason, shell_control_reason
+from runbook.model.scenario import NAME_RE, VARIABLE_RE
+from runbook.parsing.files import read_user_file
 
 SECTIONS = ("VARIABLES", "REQUIREMENTS", "LOCAL_VARIABLES", "SCRIPTS")
 KNOWN_REQUIREMENTS = (
@@ -52,9 +56,15 @@ KNOWN_REQUIREMENTS = (
     "clean_shared_storage",
 )
 BLOCK_MARK = "...."
+#: What ``cluster_init=1`` asks for: the cluster the guide's basic-cluster scenario sets up.
+CLUSTER_SCENARIO = "basic-cluster"
+PHD_ENV_PREFIX = "PHD_ENV_"
+#: The ``PHD_ENV_*`` names the plan sets (:mod:`runbook.plan.environment`).
+PLAN_ENV_RE = re.compile(r"^PHD_ENV_(?:nodes|floating_ips)[0-9]*$")
 SECRET_WORDS = frozenset({"password", "passwd", "secret", "key", "keys", "token"})
 
-_HEADER_RE = re.compile(r"^=\s*([A-Za-z_]+)\s*=$")
+#: phd took any line starting with ``=`` as a header, its name without ``=`` and blanks.
+_HEADER_RE = re.compile(r"^=[=\s]*([A-Za-z_]+)[=\s]*$")
 _NODE_TARGET_RE = re.compile(r"^\$(?:PHD_ENV_nodes(\d+)|\{PHD_ENV_nodes(\d+)\})$")
 _ALL_NODES = ("$PHD_ENV_nodes", "${PHD_ENV_nodes}")
 _HOST_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -88,6 +98,11 @@ def is_secret_name(name: str) -> bool:
     return any(part in SECRET_WORDS or part.endswith("password") for part in parts)
 
 
+def name_of_file(stem: str) -> str:
+    """The scenario name a legacy file's name gives (``""`` when it has no letter or digit)."""
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+
+
 def test_script_path(path: Path) -> Path:
     """Where phd guides kept a scenario's checks: ``NAME-test.sh`` beside ``NAME.scenario``."""
     return path.with_name(f"{path.stem}-test.sh")
@@ -105,27 +120,34 @@ def parse_legacy(
 
 
 def load_legacy(
-    path: Path, *, name: str | None = None, test_script: Path | None = None
+    path: Path,
+    *,
+    name: str | None = None,
+    test_script: Path | None = None,
+    within: Path | None = None,
 ) -> LegacyImport:
-    """Read and import a legacy file (and its test script), with the import's warnings."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ParseError(f"cannot read {path}: {error}") from None
-    return load_legacy_text(text, str(path), name=name, test_script=test_script)
+    """Read and import a legacy file (and its test script), with the import's warnings.
+
+    ``within``, when given, is the directory both files must be inside (the guide's).
+    """
+    text = read_user_file(path, what="legacy scenario", within=within)
+    return load_legacy_text(text, str(path), name=name, test_script=test_script, within=within)
 
 
 def load_legacy_text(
-    text: str, path: str, *, name: str | None = None, test_script: Path | None = None
+    text: str,
+    path: str,
+    *,
+    name: str | None = None,
+    test_script: Path | None = None,
+    within: Path | None = None,
 ) -> LegacyImport:
     """Import ``text`` read from ``path``, reading its test script from disk if present."""
     script_path = test_script if test_script is not None else test_script_path(Path(path))
     script: str | None = None
     if test_script is not None or script_path.is_file():
-        try:
-            script = script_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ParseError(f"cannot read the test script {script_path}: {error}") from None
+        what = ":test-script:" if test_script is not None else "test script"
+        script = read_user_file(script_path, what=what, within=within)
     return import_legacy(text, path, name=name, test_script=script, test_script_name=script_path)
 
 
@@ -178,12 +200,17 @@ class _Reader:
             line = next(n for n, text in enumerate(self.lines, 1) if "\0" in text)
             raise self.error("the file contains a NUL byte; is it a text file?", line)
         self.scan()
-        if not self.blocks:
-            raise self.error(
-                "the file has no script blocks (a SCRIPTS section with '....' blocks)",
+        cluster_init = any(
+            key == "cluster_init" and value == "1" for key, value, _ in self.requirements
+        )
+        if not self.blocks and not cluster_init:
+            self.warn(
+                "the file has no script blocks (a SCRIPTS section with '....' blocks): "
+                "the scenario has nothing of its own to run",
                 self.scripts_line or 1,
             )
-        scenario_name = name or slugify(Path(self.where.path).stem)
+        scenario_name = name or self.name_from_file()
+        requires = (CLUSTER_SCENARIO,) if cluster_init and scenario_name != CLUSTER_SCENARIO else ()
         steps = self.steps(scenario_name)
         if test_script is not None:
             steps.append(
@@ -206,6 +233,7 @@ class _Reader:
                 title=title,
                 steps=tuple(steps),
                 description="\n".join(header[1:]),
+                requires=requires,
                 variables=tuple(self.variables),
                 min_nodes=min_nodes,
                 origin="legacy",
@@ -240,36 +268,44 @@ class _Reader:
             if not line:
                 continue
             header = _HEADER_RE.match(line)
-            if header:
-                section = self.section(header.group(1), number)
+            if header and header.group(1).upper() in SECTIONS:
+                section = header.group(1).upper()
                 if section == "SCRIPTS" and self.scripts_line is None:
                     self.scripts_line = number
                 if attributes:
                     self.unused_attributes(attributes)
                 comments, attributes = [], {}
                 continue
-            if section is None:
-                raise self.error(
-                    "text before the first section header (= VARIABLES =, = SCRIPTS =, ...)",
+            if header:
+                self.warn(
+                    f"unknown section {header.group(1)!r} (expected one of "
+                    f"{', '.join(SECTIONS)}); phd ignored the line, and so does the import",
                     number,
                 )
+                continue
+            if section is None:
+                self.warn(
+                    "text before the first section header (= VARIABLES =, = SCRIPTS =, ...) "
+                    "is ignored",
+                    number,
+                )
+                continue
             if section == "SCRIPTS" and line == BLOCK_MARK:
                 number = self.block(number, comments, attributes)
                 comments, attributes = [], {}
             elif section == "SCRIPTS":
-                key, value = self.pair(line, number, "key=value before a '....' block", "=")
-                attributes[key] = (value, number)
+                pair = self.pair(line, number, "key=value before a '....' block", "=")
+                if pair is not None:
+                    attributes[pair[0]] = (pair[1], number)
             elif section == "VARIABLES":
                 self.variable(line, number, comments)
                 comments = []
             elif section == "REQUIREMENTS":
-                key, value = self.pair(line, number, "key=value or key: value", "=:")
-                self.requirement(key, value, number)
+                pair = self.pair(line, number, "key=value or key: value", "=:")
+                if pair is not None:
+                    self.requirement(pair[0], pair[1], number)
             else:
-                key, value = self.pair(line, number, "key=value", "=")
-                if not VARIABLE_RE.match(key):
-                    raise self.error(f"{key!r} is not a shell variable name", number)
-                self.local_variables.append((key, _unquote(value)))
+                self.local_variable(line, number)
         if attributes:
             self.unused_attributes(attributes)
 
@@ -286,28 +322,75 @@ class _Reader:
                 break
         return texts
 
-    def section(self, name: str, line: int) -> str:
-        if name.upper() not in SECTIONS:
-            raise self.error(
-                f"unknown section {name!r}; expected one of {', '.join(SECTIONS)}", line
-            )
-        return name.upper()
+    def pair(
+        self, line: str, number: int, expected: str, separators: str
+    ) -> tuple[str, str] | None:
+        """``key=value`` split at the first separator; a warning and ``None`` otherwise.
 
-    def pair(self, line: str, number: int, expected: str, separators: str) -> tuple[str, str]:
+        phd logged such lines and went on, so the import does too.
+        """
         positions = [line.index(s) for s in separators if s in line]
-        if not positions:
-            raise self.error(f"expected {expected}, found {line!r}", number)
-        cut = min(positions)
+        cut = min(positions) if positions else -1
         key, value = line[:cut].strip(), line[cut + 1 :].strip()
-        if not key:
-            raise self.error(f"expected {expected}, found {line!r}", number)
+        if cut < 0 or not key:
+            self.warn(f"expected {expected}, found {line!r}; the line is ignored", number)
+            return None
         return key, value
+
+    def local_variable(self, line: str, number: int) -> None:
+        pair = self.pair(line, number, "key=value", "=")
+        if pair is None:
+            return
+        key, value = pair
+        if not VARIABLE_RE.match(key):
+            self.warn(f"{key!r} is not a shell variable name; the line is ignored", number)
+            return
+        reason = reserved_reason(key)
+        if reason is not None:
+            raise self.error(f"LOCAL_VARIABLES name {key} {reason}", number)
+        self.local_variables.append((key, _unquote(value)))
+
+    def name_from_file(self) -> str:
+        """The file's name made a scenario name: lower case, runs of other characters a dash.
+
+        ``My Cluster.scenario`` and ``my_cluster.scenario`` are both ``my-cluster``, the
+        name ``runbook plan`` and ``:requires:`` use (docs/reference/variables.md).
+        """
+        stem = Path(self.where.path).stem
+        name = name_of_file(stem)
+        if not NAME_RE.match(name):
+            raise self.error(
+                f"the file name {stem!r} gives no scenario name (lower-case letters, digits "
+                "and dashes); rename the file",
+                1,
+            )
+        return name
 
     def variable(self, line: str, number: int, comments: list[str]) -> None:
         if not VARIABLE_RE.match(line):
             raise self.error(f"{line!r} is not a variable name (one name a line)", number)
-        if any(v.name == line for v in self.variables):
-            raise self.error(f"variable {line!r} is declared twice", number)
+        first = next((v for v in self.variables if v.name == line), None)
+        if first is not None:
+            self.warn(
+                f"variable {line} is declared twice (first at {first.location}); "
+                "phd allowed it, the second is ignored",
+                number,
+            )
+            return
+        if line.startswith(PHD_ENV_PREFIX):
+            self.warn(_phd_env_note(line), number)
+            return
+        reason = shell_control_reason(line)
+        if reason is not None:
+            self.warn(
+                f"{line} {reason}: phd only checked that it was set, so it is not asked "
+                "for here; remove the line",
+                number,
+            )
+            return
+        reason = reserved_reason(line)
+        if reason is not None:
+            raise self.error(f"variable name {line} {reason}", number)
         self.variables.append(
             Variable(
                 name=line,
@@ -353,7 +436,13 @@ class _Reader:
                 return number
             if not raw.strip().startswith("#"):
                 lines.append(raw)
-        raise self.error("this '....' block is never closed (no second '....' line)", opened)
+        self.warn(
+            "this '....' block is never closed (no second '....' line); phd ran it to the "
+            "end of the file, and so does the import",
+            opened,
+        )
+        self.blocks.append(_Block(opened, lines, comments, target, expect_exit))
+        return len(self.lines)
 
     def target(self, text: str, line: int) -> Target:
         value = _unquote(text.strip())
@@ -454,6 +543,16 @@ class _Reader:
                         "it is empty unless a variables file sets it"
                     )
                     self.warnings.append(LegacyWarning(step.location or self.where, message))
+
+
+def _phd_env_note(name: str) -> str:
+    """What becomes of a ``PHD_ENV_*`` name declared in VARIABLES (phd filled them)."""
+    if PLAN_ENV_RE.match(name):
+        return f"{name} is set by the plan from the inventory, not asked for; remove the line"
+    return (
+        f"phd filled {name} from its cluster definition; here the inventory does: set "
+        f"{name} in its variables for all hosts, or scripts see it empty"
+    )
 
 
 def _unquote(value: str) -> str:

@@ -15,6 +15,10 @@ _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smh]?)$", re.ASCII)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
 _SHELLCHECK_RE = re.compile(r"^(?:SC)?(\d{4})$", re.IGNORECASE | re.ASCII)
 _SEPARATORS = re.compile(r"[\s,]+")
+#: The largest count an option takes (retries, nodes, serial): far beyond any real use.
+MAX_COUNT = 1_000_000
+#: The longest duration an option takes (delay, timeout): a week.
+MAX_SECONDS = 7 * 24 * 3600
 
 
 def parse_text(text: str | None) -> str:
@@ -41,30 +45,44 @@ def parse_duration(text: str | None) -> float:
             f"{value!r} is not a duration; write seconds (3, 3s), minutes (2m) or hours (1h)"
         )
     number, unit = match.groups()
-    return float(number) * _UNIT_SECONDS[unit]
+    seconds = float(number) * _UNIT_SECONDS[unit]
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{value!r} is longer than a week; write at most 168h")
+    return seconds
 
 
 def parse_count(text: str | None) -> int:
     """A whole number, 0 or more (``retries``)."""
     value = (text or "").strip()
-    if not value.isascii() or not value.isdigit():
+    if not _is_whole(value):
         raise ValueError(f"{value!r} is not a whole number (0, 1, 2, ...)")
-    return int(value)
+    return _bounded(value)
 
 
 def parse_positive(text: str | None) -> int:
     """A whole number, 1 or more (``nodes``, ``serial``)."""
     value = (text or "").strip()
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
+    if not _is_whole(value) or _bounded(value) < 1:
         raise ValueError(f"{value!r} is not a whole number of 1 or more")
-    return int(value)
+    return _bounded(value)
 
 
 def parse_exit_status(text: str | None) -> int:
     """A process exit status, 0 to 255."""
     value = (text or "").strip()
-    if not value.isascii() or not value.isdigit() or int(value) > 255:
+    if not _is_whole(value) or len(value) > 3 or int(value) > 255:
         raise ValueError(f"{value!r} is not an exit status (a whole number from 0 to 255)")
+    return int(value)
+
+
+def _is_whole(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
+def _bounded(value: str) -> int:
+    """``value``'s number, refused past :data:`MAX_COUNT` (Python refuses 4,300 digits)."""
+    if len(value.lstrip("0")) > len(str(MAX_COUNT)) or int(value) > MAX_COUNT:
+        raise ValueError(f"{value!r} is too large (at most {MAX_COUNT})")
     return int(value)
 
 

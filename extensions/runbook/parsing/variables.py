@@ -56,42 +56,55 @@ def expansion_order(defaults: Mapping[str, str | None]) -> tuple[str, ...]:
 
     ``defaults`` maps every declared name to its default (``None`` when required). Raises
     :class:`VariableReferenceError` for a reference to an undeclared name or for a cycle.
+    A depth-first walk with its own stack: a chain of thousands of defaults, each naming
+    the next, must not exhaust Python's recursion limit.
     """
     order: list[str] = []
-    visiting: list[str] = []
-
-    def visit(name: str) -> None:
-        if name in order:
-            return
-        if name in visiting:
-            cycle = [*visiting[visiting.index(name) :], name]
-            raise VariableReferenceError(
-                "variable defaults refer to each other: " + " -> ".join(cycle), name
-            )
-        visiting.append(name)
-        for reference in references(defaults[name] or ""):
+    done: set[str] = set()
+    for start in defaults:
+        if start in done:
+            continue
+        path: list[str] = [start]
+        on_path = {start}
+        pending: list[list[str]] = [list(references(defaults[start] or ""))[::-1]]
+        while path:
+            if not pending[-1]:
+                name = path.pop()
+                on_path.discard(name)
+                pending.pop()
+                done.add(name)
+                order.append(name)
+                continue
+            reference = pending[-1].pop()
             if reference not in defaults:
                 raise VariableReferenceError(
-                    f"the default of {name!r} refers to an undeclared variable {reference!r}",
-                    name,
+                    f"the default of {path[-1]!r} refers to an undeclared variable {reference!r}",
+                    path[-1],
                 )
-            visit(reference)
-        visiting.pop()
-        order.append(name)
-
-    for name in defaults:
-        visit(name)
+            if reference in on_path:
+                cycle = [*path[path.index(reference) :], reference]
+                raise VariableReferenceError(
+                    "variable defaults refer to each other: " + " -> ".join(cycle), reference
+                )
+            if reference in done:
+                continue
+            path.append(reference)
+            on_path.add(reference)
+            pending.append(list(references(defaults[reference] or ""))[::-1])
     return tuple(order)
 
 
 def secret_by_reference(defaults: Mapping[str, str | None], secret: set[str]) -> set[str]:
     """The names whose default uses a secret, directly or through other defaults."""
+    users: dict[str, list[str]] = {}
+    for name, default in defaults.items():
+        for reference in references(default or ""):
+            users.setdefault(reference, []).append(name)
     result = set(secret)
-    changed = True
-    while changed:
-        changed = False
-        for name, default in defaults.items():
-            if name not in result and any(ref in result for ref in references(default or "")):
-                result.add(name)
-                changed = True
+    pending = list(secret)
+    while pending:
+        for user in users.get(pending.pop(), ()):
+            if user not in result:
+                result.add(user)
+                pending.append(user)
     return result

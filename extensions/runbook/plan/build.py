@@ -13,7 +13,8 @@ from pathlib import Path
 
 from runbook.errors import ParseError, PlanError
 from runbook.model import Problem, ProblemCode, Scenario
-from runbook.plan.environment import RESERVED_PREFIXES, host_values
+from runbook.model.names import reserved_reason
+from runbook.plan.environment import host_values
 from runbook.plan.model import LOCAL_HOST, Inventory, Plan, ResolvedValue
 from runbook.plan.resolve import plan_steps
 from runbook.plan.serialize import plan_digest
@@ -72,21 +73,18 @@ def build_plan(
 
 
 def _reserved_names(scenario: Scenario) -> list[Problem]:
+    """Declared and registered names that the plan sets itself or that steer the shell."""
     problems: list[Problem] = []
     for variable in scenario.variables:
-        if variable.name.startswith(RESERVED_PREFIXES):
-            problems.append(
-                Problem(
-                    variable.location,
-                    ProblemCode.PLAN,
-                    f"variable name {variable.name} is reserved: the plan sets "
-                    f"{', '.join(p + '*' for p in RESERVED_PREFIXES)} itself",
-                )
-            )
+        reason = reserved_reason(variable.name)
+        if reason is not None:
+            message = f"variable name {variable.name} {reason}"
+            problems.append(Problem(variable.location, ProblemCode.PLAN, message))
     for step in scenario.steps:
         register = step.options.register
-        if register is not None and register.startswith(RESERVED_PREFIXES):
-            message = f"step {step.id}: register name {register} is reserved"
+        reason = reserved_reason(register) if register is not None else None
+        if reason is not None:
+            message = f"step {step.id}: register name {register} {reason}"
             problems.append(Problem(step.location, ProblemCode.PLAN, message))
     return problems
 

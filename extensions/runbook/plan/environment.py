@@ -3,7 +3,8 @@
 Built from the plan alone, so the runner, the dry-run and the exporters agree on it.
 Layers, later ones winning: the scenario's variables (with the host's own inventory
 variables applied), a legacy file's LOCAL_VARIABLES, values ``register`` captured, and
-the reserved ``RB_*`` / ``PHD_ENV_*`` names, which nothing can shadow.
+the reserved ``RB_*`` / ``PHD_ENV_*`` names (:mod:`runbook.model.names`), which nothing
+can shadow.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import re
 from collections.abc import Mapping
 
 from runbook.model import Secret, Value, reveal
+from runbook.parsing.legacy import PLAN_ENV_RE
 from runbook.plan.model import LOCAL_HOST, Plan, PlannedStep, ResolvedValue
 from runbook.plan.variables import inventory_layer, resolve
 
-#: Names the plan sets itself; a scenario may not declare or register them.
-RESERVED_PREFIXES = ("RB_", "PHD_ENV_")
 #: The address ``RB_ADDRESS`` gives for the control host (target ``local``).
 LOCAL_ADDRESS = "127.0.0.1"
 
@@ -94,6 +94,11 @@ def _reserved(plan: Plan, host_name: str) -> dict[str, Value]:
             values["PHD_ENV_floating_ips"] = " ".join(floating)
             for number, address in enumerate(floating, start=1):
                 values[f"PHD_ENV_floating_ips{number}"] = address
+        # What phd's cluster definition held beyond nodes and floating IPs (a snapshot name,
+        # a shared device) comes from the inventory's variables for all hosts.
+        for name, value in (inventory.vars if inventory else {}).items():
+            if name.startswith("PHD_ENV_") and not PLAN_ENV_RE.match(name):
+                values[name] = value
     return values
 
 

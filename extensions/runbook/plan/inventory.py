@@ -22,6 +22,7 @@ Groups are the roles that target expressions name. Every error names ``file:line
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shlex
 from collections.abc import Iterable, Mapping
@@ -35,6 +36,10 @@ from runbook.plan.yamlfile import YamlMap, line_of, parse_yaml, read_text
 
 HOST_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
 GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_USER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$")
+_ZONE_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_NUMERIC_RE = re.compile(r"^[0-9.]+$")
+_LABEL_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 RANGE_RE = re.compile(r"^(.*)\[([0-9]+):([0-9]+)\](.*)$")
 MAX_RANGE = 4096
 YAML_SUFFIXES = (".yml", ".yaml", ".json")
@@ -51,7 +56,7 @@ _Setting = tuple[object, SourceLocation]
 
 def load_inventory(path: Path) -> Inventory:
     """The inventory in ``path``: Ansible YAML by suffix (.yml/.yaml/.json), else a list."""
-    text = read_text(path)
+    text = read_text(path, "inventory (-i)")
     if path.suffix.lower() in YAML_SUFFIXES:
         return parse_ansible_inventory(text, str(path), base_dir=path.parent)
     return parse_host_list(text, str(path), base_dir=path.parent)
@@ -153,11 +158,21 @@ class _Builder:
             if name not in IMPLICIT_GROUPS
         }
         floating = self.global_vars.get("floating_ips")
+        floating_ips: tuple[str, ...] = ()
+        if floating is not None:
+            floating_ips = _address_list(floating[0])
+            for address in floating_ips:
+                try:
+                    ipaddress.ip_address(address)
+                except ValueError:
+                    raise InventoryError(
+                        f"floating_ips: {address!r} is not an IPv4 or IPv6 address", floating[1]
+                    ) from None
         return Inventory(
             hosts=hosts,
             groups=groups,
             vars=_values(self.global_vars),
-            floating_ips=_address_list(floating[0]) if floating else (),
+            floating_ips=floating_ips,
             location=self.where,
         )
 
@@ -188,10 +203,14 @@ class _Builder:
             settings, ("ansible_ssh_private_key_file", "ansible_private_key_file")
         )
         known_hosts = self._path(settings, ("runbook_known_hosts",)) or self._known_hosts(settings)
+        address_names = ("ansible_host", "ansible_ssh_host")
+        address = _text(settings, address_names) or name
+        given = next((settings[key][1] for key in address_names if key in settings), None)
+        check_address(address, given or self.host_lines[name], f"host {name!r}")
         return Host(
             name=name,
-            address=_text(settings, ("ansible_host", "ansible_ssh_host")) or name,
-            user=_text(settings, ("ansible_user", "ansible_ssh_user")) or "root",
+            address=address,
+            user=_user(settings, self.host_lines[name]),
             port=_port(settings),
             key_file=key_file,
             known_hosts=known_hosts,
@@ -243,6 +262,19 @@ def _text(settings: Mapping[str, _Setting], names: tuple[str, ...]) -> str | Non
     return None
 
 
+def _user(settings: Mapping[str, _Setting], host_line: SourceLocation) -> str:
+    """The SSH user; a name ssh could read as an option or shell could split is refused."""
+    names = ("ansible_user", "ansible_ssh_user")
+    user = _text(settings, names) or "root"
+    if not _USER_RE.match(user):
+        location = next((settings[key][1] for key in names if key in settings), host_line)
+        raise InventoryError(
+            f"user {user!r} is not a user name (letters, digits, '_', '.', '-'; not first '-')",
+            location,
+        )
+    return user
+
+
 def _port(settings: Mapping[str, _Setting]) -> int:
     for name in ("ansible_port", "ansible_ssh_port"):
         if name in settings and settings[name][0] is not None:
@@ -290,6 +322,52 @@ def _refuse_shared_addresses(hosts: tuple[Host, ...]) -> None:
         seen[key] = host
 
 
+def check_address(address: str, location: SourceLocation, what: str = "address") -> str:
+    """``address`` when it is a host name, an IPv4 or an IPv6 address; InventoryError else.
+
+    The one check for every address, from ``-H`` and from inventory files alike: an
+    address reaches ssh's command line and the ``RB_ADDRS`` environment, so blanks,
+    shell syntax (``;``, ``$(``), a leading ``-`` (an ssh option) and impossible IPv4
+    addresses such as ``192.0.2.300`` are refused with what is wrong.
+    """
+    problem = _address_problem(address)
+    if problem is not None:
+        raise InventoryError(
+            f"{what}: {address!r} is not a host name or IP address ({problem})", location
+        )
+    return address
+
+
+def _address_problem(address: str) -> str | None:
+    if not address:
+        return "it is empty"
+    if address.startswith("-"):
+        return "it starts with '-', which ssh would read as an option"
+    if any(char.isspace() or not char.isprintable() for char in address):
+        return "it holds a blank, a line break or a control character"
+    if ":" in address:
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            return "it has ':' but is not an IPv6 address"
+        _, percent, zone = address.partition("%")
+        if percent and not _ZONE_RE.match(zone):
+            return "an IPv6 zone after '%' is an interface name: letters, digits, '_', '.', '-'"
+        return None
+    if _NUMERIC_RE.match(address):
+        try:
+            ipaddress.IPv4Address(address)
+        except ValueError:
+            return "it is not a possible IPv4 address: four numbers 0-255 joined by '.'"
+        return None
+    if len(address) > 253 or not all(_LABEL_RE.match(part) for part in address.split(".")):
+        return (
+            "a host name is labels of letters, digits, '-' and '_' joined by '.', "
+            "none starting or ending with '-'"
+        )
+    return None
+
+
 def _split_address(spec: str, where: SourceLocation) -> tuple[str | None, str, str | None]:
     """``[USER@]ADDRESS[:PORT]``, with ``[ADDRESS]:PORT`` for IPv6 addresses."""
     user, at, rest = spec.rpartition("@")
@@ -309,6 +387,7 @@ def _split_address(spec: str, where: SourceLocation) -> tuple[str | None, str, s
         raise InventoryError(f"bad address {spec!r}: expected [USER@]ADDRESS[:PORT]", where)
     if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
         raise InventoryError(f"bad port in {spec!r}: expected a number 1-65535", where)
+    check_address(address, where)
     return user or None, address, port
 
 

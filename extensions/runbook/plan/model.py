@@ -15,7 +15,9 @@ environment variables:
   ``localhost`` / ``127.0.0.1`` for ``local`` steps);
 * for legacy phd scenarios also every ``PHD_VAR_*`` value given, ``PHD_ENV_nodes``,
   ``PHD_ENV_nodes1`` .. and ``PHD_ENV_floating_ips`` (+ ``1``..) when the inventory has
-  ``floating_ips``, and the file's LOCAL_VARIABLES (``$NAME`` in them expanded);
+  ``floating_ips``, any other ``PHD_ENV_*`` the inventory's variables for all hosts set
+  (phd's cluster definition held them), and the file's LOCAL_VARIABLES (``$NAME`` in
+  them expanded);
 * values captured by earlier steps' ``register``.
 
 ``RB_*`` and ``PHD_ENV_*`` are reserved: nothing a scenario declares or registers

@@ -16,6 +16,7 @@ and every such value is exported, declared in the file's VARIABLES or not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
@@ -23,11 +24,15 @@ from runbook.errors import ParseError
 from runbook.model import Problem, ProblemCode, Scenario, Secret, SourceLocation, Value, reveal
 from runbook.model.scenario import VARIABLE_RE
 from runbook.parsing.legacy import is_secret_name
+from runbook.parsing.phdvars import parse_phd_variables
 from runbook.parsing.variables import expand, expansion_order, references
 from runbook.plan.model import ResolvedValue
-from runbook.plan.yamlfile import YamlList, YamlMap, line_of, load_yaml, parse_yaml
+from runbook.plan.yamlfile import YamlList, YamlMap, line_of, load_yaml, parse_yaml, read_text
 
 LEGACY_PREFIX = "PHD_VAR_"
+#: The suffix of phd's own variables files, read the way phd read them.
+PHD_SUFFIX = ".variables"
+_PHD_REFERENCE_RE = re.compile(r"\$\{(PHD_VAR_[A-Za-z0-9_]+)\}|\$(PHD_VAR_[A-Za-z0-9_]+)")
 
 
 def legacy_name(name: str) -> str:
@@ -38,13 +43,45 @@ def legacy_name(name: str) -> str:
 def load_variables_file(
     path: Path, *, legacy: bool = False, names: Collection[str] | None = None
 ) -> dict[str, ResolvedValue]:
-    """The values a YAML variables file sets, each with the ``file:line`` it is set at.
+    """The values a variables file sets, each with the ``file:line`` it is set at.
 
-    For a native scenario, ``names`` (its declared variables) limits what is read and
-    checked: a file shared by several scenarios may hold values, even mappings, that
-    this one never reads. Legacy files are read whole: phd exported every value.
+    A file named ``*.variables`` is phd's own format (:mod:`runbook.parsing.phdvars`);
+    any other is YAML. For a native scenario, ``names`` (its declared variables) limits
+    what is read and checked: a file shared by several scenarios may hold values, even
+    mappings, that this one never reads. Legacy files are read whole: phd exported every
+    value.
     """
-    return variables_from_data(load_yaml(path), str(path), legacy=legacy, names=names)
+    if path.suffix == PHD_SUFFIX:
+        text = read_text(path, f"variables file -e {path}")
+        return phd_variables(text, str(path), legacy=legacy, names=names)
+    data = load_yaml(path, f"variables file -e {path}")
+    return variables_from_data(data, str(path), legacy=legacy, names=names)
+
+
+def phd_variables(
+    text: str, path: str, *, legacy: bool, names: Collection[str] | None = None
+) -> dict[str, ResolvedValue]:
+    """The values of a phd ``.variables`` file's text; a later value of a name wins, as in phd."""
+    where = SourceLocation(path)
+    items = parse_phd_variables(text)
+    raw = {legacy_name(item.name): item.value for item in items}
+    expanded: dict[str, str] = {}
+    found: dict[str, ResolvedValue] = {}
+    for item in items:
+        # phd's generated scripts exported these with the shell, which replaced a
+        # ${PHD_VAR_x} in a value by the file's own value of x; nothing else is replaced.
+        value = _PHD_REFERENCE_RE.sub(
+            lambda match: expanded.get(match[1] or match[2], raw.get(match[1] or match[2], "")),
+            item.value,
+        )
+        expanded[legacy_name(item.name)] = value
+        name = legacy_name(item.name) if legacy else item.name
+        if not legacy and names is not None and name not in names:
+            continue
+        if not VARIABLE_RE.match(name):
+            continue
+        found[name] = ResolvedValue(value, "file", where.at(item.line))
+    return found
 
 
 def parse_variables(

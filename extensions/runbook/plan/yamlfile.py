@@ -19,9 +19,12 @@ import yaml
 
 from runbook.errors import ParseError
 from runbook.model import SourceLocation
+from runbook.parsing.files import read_user_file
 
 #: More nodes than this in one file is an alias bomb, not an inventory.
 MAX_NODES = 100_000
+#: Deeper nesting than this is no data file either (and would exhaust Python's stack).
+MAX_DEPTH = 64
 
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -61,26 +64,14 @@ def line_of(data: object, key: str | int | None = None) -> int | None:
     return None
 
 
-def read_text(path: Path) -> str:
-    """A data file's text as UTF-8; unreadable, binary or NUL-bearing files are refused."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ParseError(f"cannot read {path}: {error.strerror or error}") from None
-    where = SourceLocation(str(path))
-    if b"\0" in raw:
-        line = raw[: raw.index(b"\0")].count(b"\n") + 1
-        raise ParseError("the file contains a NUL byte; is it a text file?", where.at(line))
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ParseError("the file is not valid UTF-8 text", where.at(line)) from None
+def read_text(path: Path, what: str = "data file") -> str:
+    """A data file's text: a regular UTF-8 file of bounded size, named by ``what``."""
+    return read_user_file(path, what=what)
 
 
-def load_yaml(path: Path) -> object:
+def load_yaml(path: Path, what: str = "data file") -> object:
     """The single document of a YAML file as plain data (see the module docstring)."""
-    return parse_yaml(read_text(path), str(path))
+    return parse_yaml(read_text(path, what), str(path))
 
 
 def parse_yaml(text: str, path: str) -> object:
@@ -127,6 +118,8 @@ class _Converter:
             raise self.error("an alias refers to a value that contains it", node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        if len(self.open) >= MAX_DEPTH:
+            raise self.error(f"values nested more than {MAX_DEPTH} deep", node)
         self.open.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):

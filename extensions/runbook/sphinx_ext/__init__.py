@@ -18,11 +18,13 @@ from runbook.docutils_.directives import DIRECTIVES
 from runbook.docutils_.nodes import PLACEHOLDERS
 from runbook.sphinx_ext.builders import setup_builders
 from runbook.sphinx_ext.charts import setup_charts
+from runbook.sphinx_ext.checking import setup_checking
 from runbook.sphinx_ext.command_reference import CommandReference
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
 from runbook.sphinx_ext.drills import setup_drills
 from runbook.sphinx_ext.executed import ExecutedResults
 from runbook.sphinx_ext.html import StepPermalinks, cache_templates
+from runbook.sphinx_ext.include import SphinxBoundedInclude
 from runbook.sphinx_ext.neededby import fill_needed_by
 from runbook.sphinx_ext.order import (
     DeploymentOrder,
@@ -64,6 +66,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("runbook-command-reference", CommandReference)
     app.add_directive("deployment-order", DeploymentOrder)
     app.add_directive("runbook-toctree", PartToctree)
+    app.add_directive("include", SphinxBoundedInclude, override=True)
     app.connect("doctree-resolved", fill_deployment_order)
     app.connect("doctree-resolved", fill_needed_by)
     app.connect("env-get-outdated", note_guide)
@@ -74,6 +77,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("runbook.css")
     setup_builders(app)
     setup_charts(app)
+    setup_checking(app)
     setup_drills(app)
     return {
         "version": __version__,

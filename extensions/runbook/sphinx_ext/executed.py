@@ -19,6 +19,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from runbook.docutils_.render import format_seconds
 from runbook.model import Secret, mask_text, reveal
 from runbook.sphinx_ext.domain import RunbookDomain
 from runbook.sphinx_ext.results import HostResult, ScenarioRun, read_results, trimmed
@@ -91,9 +92,10 @@ def _add_header(box: nodes.container, run: ScenarioRun | None, mask: Mask) -> No
         verb = "Last proven" if run.status == "done" else "Last run"
         where = run.inventory_name or f"the inventory {run.inventory or 'given'}"
         systems = _systems(run)
+        took = f" in {format_seconds(round(run.took))}" if run.took is not None else ""
         text = (
             f"{verb} {run.when} on {where} ({', '.join(run.hosts)}{systems}): "
-            f"{_RUN_STATUS.get(run.status, run.status)}; {passed} of {steps} steps "
+            f"{_RUN_STATUS.get(run.status, run.status)}{took}; {passed} of {steps} steps "
             "passed on every host."
         )
         proven += nodes.paragraph(text=mask(text), classes=["rb-proven-summary"])
@@ -151,14 +153,31 @@ def _packages(run: ScenarioRun, mask: Mask) -> nodes.paragraph:
 def _add_results(box: nodes.container, hosts: dict[str, HostResult], mask: Mask) -> None:
     if not hosts:
         return
+    _name_hosts(box, list(hosts))
     results = nodes.container(classes=["rb-result"])
+    # Hosts that did the same and printed the same are shown once, with all their names.
+    groups: dict[tuple[object, ...], list[str]] = {}
     for host, result in hosts.items():
+        key = (
+            result.status,
+            result.phase,
+            mask(result.message),
+            result.verify_tries,
+            mask(trimmed(result.output)) if result.output else "",
+            mask(trimmed(result.verify_output)) if result.verify_output else "",
+        )
+        groups.setdefault(key, []).append(host)
+    for names in groups.values():
+        result = hosts[names[0]]
         passed = result.status in _PASSED
         status = _PASSED.get(result.status, result.status)
         if result.status == "failed" and result.message:
             status += f" ({result.phase}: {mask(result.message)})"
         line = nodes.paragraph(classes=["rb-result-status", "rb-passed" if passed else "rb-failed"])
-        line += nodes.literal(host, host)
+        for position, host in enumerate(names):
+            if position:
+                line += nodes.Text(", ")
+            line += nodes.literal(host, host)
         line += nodes.Text(f" {status}")
         if result.verify_tries:
             tries = "try" if result.verify_tries == 1 else "tries"
@@ -169,9 +188,22 @@ def _add_results(box: nodes.container, hosts: dict[str, HostResult], mask: Mask)
             (result.output, "rb-output"),
             (result.verify_output, "rb-verify-output"),
         ):
-            if lines:
+            if lines:  # a host that printed nothing gets no empty box
                 text = mask(trimmed(lines))
                 block = nodes.literal_block(text, text, classes=["rb-output", css])
                 block["language"] = "text"
                 results += block
     box += results
+
+
+def _name_hosts(box: nodes.container, hosts: list[str]) -> None:
+    """Resolve the step card's Hosts field: the hosts the last run ran the step on."""
+    for facts in box.findall(nodes.field_list):
+        if "rb-step-facts" not in facts["classes"]:
+            continue
+        for field in facts.findall(nodes.field):
+            if field[0].astext() != "Hosts":
+                continue
+            for paragraph in field.findall(nodes.paragraph):
+                paragraph += nodes.Text(" — in the last run: " + ", ".join(hosts))
+                return

@@ -55,9 +55,18 @@ class ScenarioRun:
     hosts: list[str]
     inventory_name: str = ""
     status: str = "unfinished"
+    #: When the run's end record was written; None for a run that never ended.
+    ended: float | None = None
     steps: dict[str, dict[str, HostResult]] = field(default_factory=dict)
     #: Per host, from the ``facts`` records; empty when the journal has none (format 1).
     systems: dict[str, HostSystem] = field(default_factory=dict)
+
+    @property
+    def took(self) -> float | None:
+        """How long the run took, in seconds; None when it never ended or the times lie."""
+        if self.ended is None or not self.ended >= self.started:
+            return None
+        return self.ended - self.started
 
     @property
     def when(self) -> str:
@@ -110,6 +119,7 @@ def _runs(journal: Path) -> list[ScenarioRun]:
             run.systems[record.host] = HostSystem(os=record.os, packages=dict(record.packages))
         elif isinstance(record, EndRecord):
             run.status = record.status
+            run.ended = record.time
     return list(runs.values())
 
 

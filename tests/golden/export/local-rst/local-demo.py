@@ -18,70 +18,90 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'local-demo',
-     'title': 'Runs on the control host only',
-     'origin': 'rst',
-     'source': 'tests/export/sources/local.rst:4',
-     'hosts': None,
-     'nodes': 1,
-     'requires': [],
-     'variables': [{'name': 'workdir',
-                    'default': None,
-                    'secret': False,
-                    'description': 'Where the demo writes; required.'},
-                   {'name': 'name',
-                    'default': 'world',
-                    'secret': False,
-                    'description': 'Who is greeted.'},
-                   {'name': 'greeting',
-                    'default': 'it\'s "quoted" $(echo no) `echo no` ${name}',
-                    'secret': False,
-                    'description': 'Text that must arrive as data, never as code.'},
-                   {'name': 'token',
-                    'default': None,
-                    'secret': True,
-                    'description': 'A secret whose value no export may contain.'}],
-     'local_variables': [],
-     'steps': [{'title': 'Prepare the work directory',
+    {
+        'name': 'local-demo',
+        'title': 'Runs on the control host only',
+        'origin': 'rst',
+        'source': 'tests/export/sources/local.rst:4',
+        'hosts': None,
+        'nodes': 1,
+        'requires': [],
+        'variables': [
+            {
+                'name': 'workdir',
+                'default': None,
+                'secret': False,
+                'description': 'Where the demo writes; required.',
+            },
+            {
+                'name': 'name',
+                'default': 'world',
+                'secret': False,
+                'description': 'Who is greeted.',
+            },
+            {
+                'name': 'greeting',
+                'default': 'it\'s "quoted" $(echo no) `echo no` ${name}',
+                'secret': False,
+                'description': 'Text that must arrive as data, never as code.',
+            },
+            {
+                'name': 'token',
+                'default': None,
+                'secret': True,
+                'description': 'A secret whose value no export may contain.',
+            },
+        ],
+        'local_variables': [],
+        'steps': [
+            {
+                'title': 'Prepare the work directory',
                 'source': 'tests/export/sources/local.rst:29',
                 'target': 'local',
                 'guard': 'test -f "$workdir/prepared"',
-                'script': 'mkdir -p "$workdir"\n'
-                          'echo "prepared on $RB_HOST at $RB_ADDRESS for $RB_NODES" > '
-                          '"$workdir/prepared"',
-                'verify': {'command': 'cat "$workdir/prepared"',
-                           'expect_exit': 0,
-                           'match': '^prepared on localhost at 127.0.0.1 for node1 node2$',
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+mkdir -p "$workdir"
+echo "prepared on $RB_HOST at $RB_ADDRESS for $RB_NODES" > "$workdir/prepared\"""",
+                'verify': {
+                    'command': 'cat "$workdir/prepared"',
+                    'expect_exit': 0,
+                    'match': '^prepared on localhost at 127.0.0.1 for node1 node2$',
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Wait for a counter',
+                'copy_from': None,
+            },
+            {
+                'title': 'Wait for a counter',
                 'source': 'tests/export/sources/local.rst:38',
                 'target': 'local',
                 'guard': None,
                 'script': 'echo 0 > "$workdir/count"',
-                'verify': {'command': 'n=$(( $(cat "$workdir/count") + 1 )); echo "$n" > '
-                                      '"$workdir/count"; echo "$n"',
-                           'expect_exit': 0,
-                           'match': '^3$',
-                           'retries': 5,
-                           'delay': 0.0,
-                           'timeout': None},
+                'verify': {
+                    'command': 'n=$(( $(cat "$workdir/count") + 1 )); echo "$n" > "$workdir/count"; echo "$n"',
+                    'expect_exit': 0,
+                    'match': '^3$',
+                    'retries': 5,
+                    'delay': 0.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Capture a value',
+                'copy_from': None,
+            },
+            {
+                'title': 'Capture a value',
                 'source': 'tests/export/sources/local.rst:47',
                 'target': 'local',
                 'guard': None,
@@ -93,27 +113,35 @@ RUNBOOK = Runbook(
                 'expect_exit': 0,
                 'register': 'captured',
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Use the captured value',
+                'copy_from': None,
+            },
+            {
+                'title': 'Use the captured value',
                 'source': 'tests/export/sources/local.rst:54',
                 'target': 'local',
                 'guard': None,
-                'script': 'printf \'%s\\n\' "$captured" > "$workdir/captured"\n'
-                          'printf \'%s\\n\' "${#token}" > "$workdir/token-length"\n'
-                          'exit 3',
-                'verify': {'command': 'test "$(cat "$workdir/captured")" = "$captured"',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': """\
+printf '%s\\n' "$captured" > "$workdir/captured"
+printf '%s\\n' "${#token}" > "$workdir/token-length"
+exit 3""",
+                'verify': {
+                    'command': 'test "$(cat "$workdir/captured")" = "$captured"',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': True,
                 'expect_exit': 3,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -125,23 +153,35 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_prepare_the_work_directory(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'local-demo/1: Prepare the work directory (tests/export/sources/local.rst:29).'
+    """\
+local-demo/1: Prepare the work directory
+
+Written at tests/export/sources/local.rst:29."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_wait_for_a_counter(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'local-demo/2: Wait for a counter (tests/export/sources/local.rst:38).'
+    """\
+local-demo/2: Wait for a counter
+
+Written at tests/export/sources/local.rst:38."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_capture_a_value(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'local-demo/3: Capture a value (tests/export/sources/local.rst:47).'
+    """\
+local-demo/3: Capture a value
+
+Written at tests/export/sources/local.rst:47."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_use_the_captured_value(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'local-demo/4: Use the captured value (tests/export/sources/local.rst:54).'
+    """\
+local-demo/4: Use the captured value
+
+Written at tests/export/sources/local.rst:54."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

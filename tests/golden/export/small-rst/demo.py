@@ -18,47 +18,62 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'demo',
-     'title': 'A small demonstration',
-     'origin': 'rst',
-     'source': 'tests/export/sources/small.rst:4',
-     'hosts': 'controllers',
-     'nodes': 2,
-     'requires': [],
-     'variables': [{'name': 'cluster_name',
-                    'default': 'demo',
-                    'secret': False,
-                    'description': "The cluster's name."},
-                   {'name': 'cluster_url',
-                    'default': "http://${cluster_name}.example:5000/it's",
-                    'secret': False,
-                    'description': 'Where the cluster answers; built from the name.'},
-                   {'name': 'admin_password',
-                    'default': None,
-                    'secret': True,
-                    'description': "The administrator's password."}],
-     'local_variables': [],
-     'steps': [{'title': 'Write the marker',
+    {
+        'name': 'demo',
+        'title': 'A small demonstration',
+        'origin': 'rst',
+        'source': 'tests/export/sources/small.rst:4',
+        'hosts': 'controllers',
+        'nodes': 2,
+        'requires': [],
+        'variables': [
+            {
+                'name': 'cluster_name',
+                'default': 'demo',
+                'secret': False,
+                'description': "The cluster's name.",
+            },
+            {
+                'name': 'cluster_url',
+                'default': "http://${cluster_name}.example:5000/it's",
+                'secret': False,
+                'description': 'Where the cluster answers; built from the name.',
+            },
+            {
+                'name': 'admin_password',
+                'default': None,
+                'secret': True,
+                'description': "The administrator's password.",
+            },
+        ],
+        'local_variables': [],
+        'steps': [
+            {
+                'title': 'Write the marker',
                 'source': 'tests/export/sources/small.rst:28',
                 'target': 'all',
                 'guard': 'test -f /tmp/rb-demo/marker',
-                'script': 'mkdir -p /tmp/rb-demo\n'
-                          'echo "$cluster_name on $RB_HOST of $RB_NODE_COUNT" > '
-                          '/tmp/rb-demo/marker',
-                'verify': {'command': 'cat /tmp/rb-demo/marker',
-                           'expect_exit': 0,
-                           'match': '^demo on',
-                           'retries': 2,
-                           'delay': 1.0,
-                           'timeout': None},
+                'script': """\
+mkdir -p /tmp/rb-demo
+echo "$cluster_name on $RB_HOST of $RB_NODE_COUNT" > /tmp/rb-demo/marker""",
+                'verify': {
+                    'command': 'cat /tmp/rb-demo/marker',
+                    'expect_exit': 0,
+                    'match': '^demo on',
+                    'retries': 2,
+                    'delay': 1.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': None,
                 'sensitive': False,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Read the first node',
+                'copy_from': None,
+            },
+            {
+                'title': 'Read the first node',
                 'source': 'tests/export/sources/small.rst:41',
                 'target': 'first',
                 'guard': None,
@@ -70,27 +85,32 @@ RUNBOOK = Runbook(
                 'expect_exit': 0,
                 'register': 'first_seen',
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Use the value everywhere',
+                'copy_from': None,
+            },
+            {
+                'title': 'Use the value everywhere',
                 'source': 'tests/export/sources/small.rst:49',
                 'target': 'all',
                 'guard': None,
-                'script': 'printf \'%s|%s|%s\\n\' "$first_seen" "$cluster_url" '
-                          '"${#admin_password}" > /tmp/rb-demo/seen',
-                'verify': {'command': 'grep -q "$first_seen" /tmp/rb-demo/seen',
-                           'expect_exit': 0,
-                           'match': None,
-                           'retries': 0,
-                           'delay': 2.0,
-                           'timeout': None},
+                'script': 'printf \'%s|%s|%s\\n\' "$first_seen" "$cluster_url" "${#admin_password}" > /tmp/rb-demo/seen',
+                'verify': {
+                    'command': 'grep -q "$first_seen" /tmp/rb-demo/seen',
+                    'expect_exit': 0,
+                    'match': None,
+                    'retries': 0,
+                    'delay': 2.0,
+                    'timeout': None,
+                },
                 'run_once': False,
                 'serial': 1,
                 'sensitive': True,
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Note it on the control host',
+                'copy_from': None,
+            },
+            {
+                'title': 'Note it on the control host',
                 'source': 'tests/export/sources/small.rst:61',
                 'target': 'local',
                 'guard': None,
@@ -102,7 +122,10 @@ RUNBOOK = Runbook(
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -114,23 +137,35 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_write_the_marker(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'demo/1: Write the marker (tests/export/sources/small.rst:28).'
+    """\
+demo/1: Write the marker
+
+Written at tests/export/sources/small.rst:28."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_read_the_first_node(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'demo/2: Read the first node (tests/export/sources/small.rst:41).'
+    """\
+demo/2: Read the first node
+
+Written at tests/export/sources/small.rst:41."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_use_the_value_everywhere(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'demo/3: Use the value everywhere (tests/export/sources/small.rst:49).'
+    """\
+demo/3: Use the value everywhere
+
+Written at tests/export/sources/small.rst:49."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
 
 
 @task(post=[RUNBOOK.finish])
 def step_04_note_it_on_the_control_host(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'demo/4: Note it on the control host (tests/export/sources/small.rst:61).'
+    """\
+demo/4: Note it on the control host
+
+Written at tests/export/sources/small.rst:61."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=4)

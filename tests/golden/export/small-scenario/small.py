@@ -18,25 +18,41 @@ from fabric import task
 from runbook.export.fabric_runtime import Runbook
 
 RUNBOOK = Runbook(
-    {'name': 'small',
-     'title': 'A small legacy demonstration',
-     'origin': 'legacy',
-     'source': 'tests/export/sources/small.scenario:1',
-     'hosts': None,
-     'nodes': 2,
-     'requires': [],
-     'variables': [{'name': 'PHD_VAR_demo_name',
-                    'default': None,
-                    'secret': False,
-                    'description': 'Name written into the marker'}],
-     'local_variables': [['marker_dir', '/tmp/rb-legacy-demo'],
-                         ['marker', '${marker_dir}/marker-$PHD_VAR_demo_name']],
-     'steps': [{'title': 'Write the marker on every node',
+    {
+        'name': 'small',
+        'title': 'A small legacy demonstration',
+        'origin': 'legacy',
+        'source': 'tests/export/sources/small.scenario:1',
+        'hosts': None,
+        'nodes': 2,
+        'requires': [],
+        'variables': [
+            {
+                'name': 'PHD_VAR_demo_name',
+                'default': None,
+                'secret': False,
+                'description': 'Name written into the marker',
+            },
+        ],
+        'local_variables': [
+            [
+                'marker_dir',
+                '/tmp/rb-legacy-demo',
+            ],
+            [
+                'marker',
+                '${marker_dir}/marker-$PHD_VAR_demo_name',
+            ],
+        ],
+        'steps': [
+            {
+                'title': 'Write the marker on every node',
                 'source': 'tests/export/sources/small.scenario:20',
                 'target': 'all',
                 'guard': None,
-                'script': 'mkdir -p "$marker_dir"\n'
-                          'echo "$PHD_VAR_demo_name on $PHD_ENV_nodes" > "$marker"',
+                'script': """\
+mkdir -p "$marker_dir"
+echo "$PHD_VAR_demo_name on $PHD_ENV_nodes" > "$marker\"""",
                 'verify': None,
                 'run_once': False,
                 'serial': None,
@@ -44,12 +60,16 @@ RUNBOOK = Runbook(
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Check the first node',
+                'copy_from': None,
+            },
+            {
+                'title': 'Check the first node',
                 'source': 'tests/export/sources/small.scenario:28',
                 'target': 'node:1',
                 'guard': None,
-                'script': 'test -s "$marker"\nexit 3',
+                'script': """\
+test -s "$marker"
+exit 3""",
                 'verify': None,
                 'run_once': False,
                 'serial': None,
@@ -57,8 +77,10 @@ RUNBOOK = Runbook(
                 'expect_exit': 3,
                 'register': None,
                 'copy': [],
-                'copy_from': None},
-               {'title': 'Report on the control host',
+                'copy_from': None,
+            },
+            {
+                'title': 'Report on the control host',
                 'source': 'tests/export/sources/small.scenario:35',
                 'target': 'local',
                 'guard': None,
@@ -70,7 +92,10 @@ RUNBOOK = Runbook(
                 'expect_exit': 0,
                 'register': None,
                 'copy': [],
-                'copy_from': None}]}
+                'copy_from': None,
+            },
+        ],
+    }
 )
 
 
@@ -82,17 +107,26 @@ def deploy(c, inventory=None, vars_file=None, start=None, accept_new_hostkeys=Fa
 
 @task(post=[RUNBOOK.finish])
 def step_01_write_the_marker_on_every_node(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'small/1: Write the marker on every node (tests/export/sources/small.scenario:20).'
+    """\
+small/1: Write the marker on every node
+
+Written at tests/export/sources/small.scenario:20."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=1)
 
 
 @task(post=[RUNBOOK.finish])
 def step_02_check_the_first_node(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'small/2: Check the first node (tests/export/sources/small.scenario:28).'
+    """\
+small/2: Check the first node
+
+Written at tests/export/sources/small.scenario:28."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=2)
 
 
 @task(post=[RUNBOOK.finish])
 def step_03_report_on_the_control_host(c, inventory=None, vars_file=None, accept_new_hostkeys=False, verbose=False):
-    'small/3: Report on the control host (tests/export/sources/small.scenario:35).'
+    """\
+small/3: Report on the control host
+
+Written at tests/export/sources/small.scenario:35."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=3)
