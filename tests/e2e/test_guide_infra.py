@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from runbook.docutils_.loader import load_scenario
+from runbook.drills.record import drills_file, latest_records
 from runbook.testbed.pytest_support import (
     TestbedHandle,
     remove_stale,
@@ -29,6 +31,7 @@ from runbook.testbed.pytest_support import (
     testbed_session as started_testbed,
 )
 
+from .drill_support import run_drill
 from .guide_support import (
     ROOT,
     TESTBED_VARS,
@@ -256,6 +259,32 @@ def test_a_full_outage_recovers_by_itself_with_every_committed_write(deployment)
     )
 
 
+def test_drill_haproxy_killed_is_measured_within_its_budget(deployment: Deployment) -> None:
+    """About 30 s: HAProxy killed on the VIP holder for 15 s, Pacemaker restarts it."""
+    result = run_drill(deployment.testbed, deployment.vip, deployment.state_dir, "haproxy-killed")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "drill haproxy-killed: passed" in result.stdout
+    latest, warnings = latest_records(drills_file(deployment.state_dir))
+    record = latest["haproxy-killed"]
+    assert record.passed and record.healthy_after and not warnings
+    assert record.where.startswith(f"testbed {deployment.testbed.name}")
+    assert record.figures.requests > 40  # several requests a second for the whole drill
+    assert record.figures.downtime <= 20
+
+
+def test_drill_vip_holder_poweroff_loses_no_acknowledged_write(deployment: Deployment) -> None:
+    """About 55 s: the VIP holder off for 30 s, then on; every acknowledged write is kept."""
+    result = run_drill(
+        deployment.testbed, deployment.vip, deployment.state_dir, "vip-holder-poweroff"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = latest_records(drills_file(deployment.state_dir))[0]["vip-holder-poweroff"]
+    assert record.figures.lost_writes == 0
+    assert record.figures.failed_requests > 0  # the fault was felt: the VIP had to move
+    assert record.figures.downtime <= 20
+    assert set(record.probes) == {"tcp:3306", "sql:keystone"}
+
+
 def test_the_executed_guide_shows_the_deployment_that_just_ran(deployment: Deployment) -> None:
     """`make html-executed`'s build, from this run's journal: CI keeps it in _build/."""
     output = ROOT / "_build" / "html-executed"
@@ -297,6 +326,45 @@ def test_the_executed_guide_shows_the_deployment_that_just_ran(deployment: Deplo
         for secret in (value for key, value in deployment.variables.items() if "password" in key):
             assert secret not in page
         if name == "galera":
+            recovery = (output / "recovery" / "pacemaker.html").read_text(encoding="utf-8")
+            measured = r"Last measured \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC on testbed"
+            assert re.search(measured, recovery)
             for package in ("mariadb-server", "galera-4"):
                 version = ssh_ok(testbed, "node1", f"dpkg-query -W -f '${{Version}}' {package}")
                 assert version and f"{package} = {version}" in text, package
+
+
+def test_a_drill_the_cluster_cannot_survive_is_over_budget(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """About 55 s, last on its deployment: two of three controllers off leaves no quorum.
+
+    The drill is written for this test only, on a copy of the guide (a drill reads its
+    scenarios from the same pages).
+    """
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("_build"))
+    page = docs / "recovery" / "two-controllers-off.md"
+    page.write_text(
+        ":::{drill} two-controllers-off\n"
+        ":scenarios: basic-cluster lb galera\n"
+        ":fault: poweroff vip-holder other\n"
+        ":probes: sql:keystone\n"
+        ":downtime: 15s\n"
+        ":lost-writes: 0\n"
+        ":hold: 20s\n"
+        ":recovery-timeout: 1m\n"
+        ":::\n"
+    )
+    result = run_drill(
+        deployment.testbed,
+        deployment.vip,
+        deployment.state_dir,
+        "two-controllers-off",
+        docs=docs,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"OVER BUDGET: downtime \d+\.\d s is over the budget of 15 s", result.stdout)
+    record = latest_records(drills_file(deployment.state_dir))[0]["two-controllers-off"]
+    assert not record.passed
+    assert record.figures.downtime > 15

@@ -8,6 +8,19 @@ from pathlib import Path
 DEFAULT_DOCS = Path("docs")
 
 
+def add_extra_vars_argument(parser: argparse.ArgumentParser) -> None:
+    """``-e VARS`` (repeatable): the variables of every command that plans a scenario."""
+    parser.add_argument(
+        "-e",
+        "--extra-vars",
+        action="append",
+        default=[],
+        metavar="VARS",
+        help="a YAML variables file, or key=value (repeatable; key=value wins over the "
+        "inventory, files rank below it)",
+    )
+
+
 def add_docs_argument(parser: argparse.ArgumentParser) -> None:
     """``--docs DIR`` and ``--no-cache``: where the guide is and how it is read.
 

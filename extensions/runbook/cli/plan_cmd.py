@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runbook.cli.arguments import add_docs_argument
+from runbook.cli.arguments import add_docs_argument, add_extra_vars_argument
 
 if TYPE_CHECKING:
     from runbook.plan.model import Plan
@@ -57,15 +57,7 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="HOSTS",
         help="comma-separated [USER@]ADDRESS[:PORT] list instead of an inventory",
     )
-    parser.add_argument(
-        "-e",
-        "--extra-vars",
-        action="append",
-        default=[],
-        metavar="VARS",
-        help="a YAML variables file, or key=value (repeatable; key=value wins over the "
-        "inventory, files rank below it)",
-    )
+    add_extra_vars_argument(parser)
 
 
 def plan_from_args(args: argparse.Namespace, *, require_values: bool | None = None) -> Plan:

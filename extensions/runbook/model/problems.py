@@ -48,6 +48,8 @@ class ProblemCode(Enum):
     """A ``:scenario:`` or ``:step:`` reference to something the guide does not have."""
     CHART = "chart"
     """A ``runbook-chart`` directive whose results file or figure cannot be drawn."""
+    DRILL = "drill"
+    """A drill that is not valid as a whole (no fault, no probe, no budget)."""
     PLAN = "plan"
     """The scenario cannot be planned with this inventory and these variables."""
     UNDEFINED_VARIABLE = "undefined-variable"

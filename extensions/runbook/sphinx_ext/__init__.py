@@ -21,6 +21,7 @@ from runbook.sphinx_ext.charts import setup_charts
 from runbook.sphinx_ext.checking import setup_checking
 from runbook.sphinx_ext.command_reference import CommandReference
 from runbook.sphinx_ext.domain import RunbookDomain, RunbookXRefRole, get_scenarios
+from runbook.sphinx_ext.drills import setup_drills
 from runbook.sphinx_ext.executed import ExecutedResults
 from runbook.sphinx_ext.html import StepPermalinks, cache_templates
 from runbook.sphinx_ext.include import SphinxBoundedInclude
@@ -77,6 +78,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_builders(app)
     setup_charts(app)
     setup_checking(app)
+    setup_drills(app)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

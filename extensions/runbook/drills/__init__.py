@@ -1,0 +1,1 @@
+"""Drills: inject a fault into a deployed cluster, measure what clients see, check the budget."""

@@ -1,0 +1,32 @@
+"""``runbook drill`` on a guide deployment, as an operator runs it, for the e2e tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from runbook.testbed.pytest_support import TestbedHandle
+
+from .guide_support import ROOT, TESTBED_VARS
+
+
+def run_drill(
+    testbed: TestbedHandle,
+    vip: str,
+    state_dir: Path,
+    drill: str,
+    docs: Path = ROOT / "docs",
+) -> subprocess.CompletedProcess[str]:
+    """``runbook drill DRILL --testbed NAME`` in its own process; its output and status."""
+    command = [
+        sys.executable,
+        *("-m", "runbook.cli.main", "drill", drill),
+        *("--testbed", testbed.name),
+        *("--docs", str(docs)),
+        *("-e", str(TESTBED_VARS), "-e", f"vip={vip}"),
+        *("--state-dir", str(state_dir)),
+    ]
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False
+    )
