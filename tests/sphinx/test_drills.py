@@ -51,3 +51,35 @@ def test_the_executed_guide_shows_the_last_figures(build, read_html, tmp_path: P
     )
     assert expected in _text(read_html(app, "recovery"))
     assert expected in _text(read_html(app, "index"))
+
+
+def test_measured_drills_are_drawn_against_their_budget(build, read_html, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    state = tmp_path / "state"
+    append_record(
+        drills_file(state),
+        DrillRecord(
+            "vip-lost",
+            "2026-12-03T09:10:00Z",
+            "testbed tb",
+            ("lb",),
+            "poweroff node1",
+            {"downtime": 15.0},
+            Figures(9.5, 9.0, 12, 200),
+        ),
+    )
+    app = build("drill", confoverrides={"runbook_results": str(state)})
+    page = read_html(app, "index")
+    images = re.findall(
+        r'<img src="([^"]+)" class="rb-chart-image only-(light|dark)" alt="([^"]*)"', page
+    )
+    assert [theme for _src, theme, _alt in images] == ["light", "dark"]
+    assert "vip-lost: 9.5 s (budget 15 s)" in images[0][2]
+    svg = ElementTree.parse(Path(app.outdir) / images[0][0]).getroot()
+    texts = " ".join(t for e in svg.iter("{http://www.w3.org/2000/svg}text") for t in e.itertext())
+    assert "vip-lost" in texts and "budget" in texts
+
+
+def test_without_measurements_there_is_no_drill_chart(build, read_html) -> None:
+    assert "rb-chart" not in read_html(build("drill"), "index")

@@ -9,7 +9,7 @@ of a traceback.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,7 @@ class Series:
 class Chart:
     """A chart as data: bars (one per series, ``x`` their labels) or lines over ``x``."""
 
-    kind: str  # "bars" or "lines"
+    kind: str  # "bars", "lines" or "budget" (bars, each with its budget marked)
     title: str
     x_label: str
     y_label: str
@@ -153,6 +153,35 @@ def fleet_chart(results: Mapping[str, Any]) -> Chart:
         x=tuple(str(size) for size in sizes),
         series=tuple(series),
         alt=f"Wall time by number of hosts: {alt}.",
+    )
+
+
+def drills_chart(measured: Sequence[tuple[str, float, float | None]]) -> Chart:
+    """Each drill's measured downtime against its budget, ``(name, downtime, budget)``."""
+    if not measured:
+        raise ChartError("no drill has been measured")
+    nan = float("nan")
+    downtime = Series(
+        key="downtime",
+        label="measured downtime",
+        median=tuple(d for _, d, _ in measured),
+        low=tuple(d for _, d, _ in measured),
+        high=tuple(d for _, d, _ in measured),
+    )
+    budgets = tuple(nan if b is None else b for _, _, b in measured)
+    budget = Series(key="budget", label="budget", median=budgets, low=budgets, high=budgets)
+    alt = "; ".join(
+        f"{name}: {d:.1f} s" + ("" if b is None else f" (budget {b:g} s)")
+        for name, d, b in measured
+    )
+    return Chart(
+        kind="budget",
+        title="Drills: downtime against budget",
+        x_label="seconds without a successful probe (bar: measured, mark: budget)",
+        y_label="",
+        x=tuple(name for name, _, _ in measured),
+        series=(downtime, budget),
+        alt=f"Downtime by drill: {alt}.",
     )
 
 

@@ -56,7 +56,9 @@ def draw(chart: Chart, theme: Theme) -> str:
         "axes.spines.right": False,
     }
     with matplotlib.rc_context(style):
-        figure, axes = pyplot.subplots(figsize=(7.2, 3.4 if chart.kind == "bars" else 3.8))
+        figure, axes = pyplot.subplots(
+            figsize=(7.2, 3.8 if chart.kind == "lines" else max(2.4, 0.45 * len(chart.x) + 1.2))
+        )
         try:
             figure.patch.set_alpha(0)
             axes.set_facecolor("none")
@@ -64,6 +66,8 @@ def draw(chart: Chart, theme: Theme) -> str:
             axes.set_axisbelow(True)
             if chart.kind == "bars":
                 _bars(axes, chart, theme)
+            elif chart.kind == "budget":
+                _budget(axes, chart, theme)
             else:
                 _lines(axes, chart, theme)
             axes.set_title(chart.title, loc="left", fontsize=11, fontweight="bold")
@@ -98,6 +102,33 @@ def _bars(axes: Axes, chart: Chart, theme: Theme) -> None:
         axes.set_xlim(left=min(1.0, min(positive) / 2))
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
     axes.set_xlabel(chart.x_label)
+
+
+def _budget(axes: Axes, chart: Chart, theme: Theme) -> None:
+    measured, budget = chart.series
+    positions = list(range(len(chart.x)))
+    over = [
+        not math.isnan(b) and m > b for m, b in zip(measured.median, budget.median, strict=True)
+    ]
+    colours = [theme.palette[1] if o else theme.palette[0] for o in over]
+    axes.barh(positions, measured.median, color=colours, label=measured.label)
+    marked = [(p, b) for p, b in zip(positions, budget.median, strict=True) if not math.isnan(b)]
+    if marked:
+        axes.scatter(
+            [b for _, b in marked],
+            [p for p, _ in marked],
+            marker="|",
+            s=400,
+            linewidths=2.5,
+            color=theme.text,
+            label=budget.label,
+            zorder=3,
+        )
+    axes.set_yticks(positions, list(chart.x))
+    axes.invert_yaxis()
+    axes.grid(False, axis="y")
+    axes.set_xlabel(chart.x_label)
+    axes.legend(frameon=False, loc="lower right")
 
 
 def _lines(axes: Axes, chart: Chart, theme: Theme) -> None:

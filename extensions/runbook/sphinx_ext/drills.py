@@ -27,6 +27,8 @@ from runbook.docutils_.messages import report
 from runbook.drills.record import DrillRecord, drills_file, latest_records
 from runbook.model.drill import Drill
 from runbook.model.problems import ProblemCode
+from runbook.sphinx_ext.chartdata import drills_chart
+from runbook.sphinx_ext.charts import chart_node
 
 
 class drill_table_node(nodes.General, nodes.Element):
@@ -163,7 +165,24 @@ def fill_drill_tables(app: Sphinx, doctree: nodes.document, docname: str) -> Non
             row += _cell(measured_text(record) if record else "not measured in this build")
             body += row
         group += body
-        node.replace_self(table)
+        node.replace_self([table, *_downtime_chart(app, drills, records)])
+
+
+def _downtime_chart(
+    app: Sphinx, drills: list[Drill], records: dict[str, DrillRecord]
+) -> list[nodes.Node]:
+    """The measured drills' downtime against budget, drawn (HTML builds with results only)."""
+    measured = [
+        (drill.name, records[drill.name].figures.downtime, drill.budget.downtime)
+        for drill in drills
+        if drill.name in records
+    ]
+    if app.builder.format != "html" or not measured:
+        return []
+    chart = chart_node()
+    chart["chart"] = drills_chart(measured)
+    chart["caption"] = "Each measured drill's longest time without a successful probe."
+    return [chart]
 
 
 def setup_drills(app: Sphinx) -> None:
