@@ -45,15 +45,16 @@ def poweron(name: str, node_name: str, *, wait: bool = True) -> None:
     """Boot a powered-off node again from its own disk; by default wait until it is usable.
 
     The lock covers the power switch only, not the wait: the fence device must be able to
-    switch another node (or this one again) while a boot is being waited for.
+    switch another node (or this one again) while a boot is being waited for. A node that
+    is already on may have been switched on a moment ago by someone else (the fence
+    device, a drill), so it is waited for too: "on" is promised to mean "usable".
     """
     with state.locked(name):
         current, spec = _target(name, node_name)
-        if node.running(current, spec):
-            return
-        node.mount(current, spec, lifecycle.lower_dir(current))
-        node.configure(current, spec)
-        node.start(current, spec)
+        if not node.running(current, spec):
+            node.mount(current, spec, lifecycle.lower_dir(current))
+            node.configure(current, spec)
+            node.start(current, spec)
     if wait:
         lifecycle.wait_ready(current, [spec])
 
