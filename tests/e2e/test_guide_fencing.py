@@ -83,8 +83,23 @@ class Cluster:
         return holders
 
     def online(self, asked: str) -> set[str]:
-        output = ssh_ok(self.testbed, asked, "crm_mon --one-shot --output-as=xml", timeout=30)
-        return set(re.findall(r'<node name="(\w+)"[^>]* online="true"', output))
+        result = self.testbed.ssh(asked, "crm_mon --one-shot --output-as=xml", timeout=30)
+        # crm_mon writes its errors into the XML on stdout: keep them for the report.
+        assert result.returncode == 0, f"{asked}: crm_mon failed: {result.stdout}{result.stderr}"
+        return set(re.findall(r'<node name="(\w+)"[^>]* online="true"', result.stdout))
+
+    def rejoined(self, name: str, timeout: float = 150) -> bool:
+        """``name`` back in the cluster after a fault; if it is not, power-cycle it, as an
+        operator would a node left out, and say what it reported."""
+        try:
+            wait_for(lambda: name in self.online("node1"), f"{name} to rejoin", timeout=timeout)
+            return True
+        except AssertionError as error:
+            units = self.testbed.ssh(name, "systemctl is-active corosync pacemaker", timeout=30)
+            print(f"{name} did not rejoin ({error}); units: {units.stdout.split()}; power-cycled")
+            self.testbed.poweroff(name)
+            self.testbed.poweron(name)
+            return False
 
     def wait_whole(self, timeout: float = 240) -> None:
         """Every node online in the cluster, every fence device and the VIP started."""
@@ -419,7 +434,12 @@ def test_without_fencing_a_cut_off_node_is_trusted_to_stop_by_itself(
         assert not [e for e in cluster.fence_events()[since:] if "destroy" in e]
     finally:
         testbed.link_up("node3")
-        ssh_ok(testbed, "node1", "pcs property set stonith-enabled=true")
+        # Fencing back on only once node3 is a member again: the cluster returns to the
+        # state every other test starts from, whatever the lost node went through.
+        try:
+            cluster.rejoined("node3")
+        finally:
+            ssh_ok(testbed, "node1", "pcs property set stonith-enabled=true")
     cluster.wait_whole(timeout=300)
     vip_watch.stopped.set()
     overlap = sum(0.2 for _, holders in vip_watch.samples if len(holders) > 1)

@@ -114,8 +114,10 @@ def galera_roles(testbed: TestbedHandle, node: str) -> list[str | None]:
 
 
 def vip_holder(testbed: TestbedHandle, alive: list[str]) -> str:
+    """The node Pacemaker runs the VIP on, or "" while it runs nowhere (it is moving)."""
     output = ssh_ok(testbed, alive[0], "crm_resource --resource vip --locate")
-    return output.split("running on:")[1].split()[0]
+    _, found, rest = output.partition("running on:")
+    return rest.split()[0] if found and rest.split() else ""
 
 
 def test_pacemaker_runs_every_resource_with_galera_promoted_everywhere(deployment) -> None:
@@ -167,7 +169,7 @@ def test_memcached_answers_on_every_controller(deployment) -> None:
 
 def test_losing_the_vip_holder_keeps_the_vip_served_and_galera_writable(deployment) -> None:
     testbed = deployment.testbed
-    lost = vip_holder(testbed, testbed.nodes)
+    lost = wait_for(lambda: vip_holder(testbed, testbed.nodes), "the VIP to run somewhere")
     alive = [node for node in testbed.nodes if node != lost]
     testbed.poweroff(lost)
     # The cluster fences the lost controller: a reboot, whose "on" boots it again.

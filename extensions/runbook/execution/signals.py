@@ -5,7 +5,9 @@ must leave the same consistent journal (the step in flight marked ``interrupted`
 stop the remote commands. The first signal raises :class:`KeyboardInterrupt` in the main
 thread, where the runner handles it; later ones are ignored while the run winds down, so
 an impatient second Ctrl-C cannot cut the journal or the remote clean-up short (every
-part of stopping is bounded by the connection timeouts).
+part of stopping is bounded by the connection timeouts). A stopped run ends its process
+(exit 130), so once a signal was received they stay ignored after the block too: a
+signal landing between the summary and the exit must not turn 130 into "killed".
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt once, then are ignored."""
+    """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt once, then are ignored.
+
+    After the block the previous handlers come back, unless a signal was received: the
+    caller is then winding down to its exit, and further stop signals stay ignored.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -38,4 +44,4 @@ def stop_on_signals() -> Iterator[None]:
         yield
     finally:
         for number, old in previous.items():
-            signal.signal(number, old)
+            signal.signal(number, signal.SIG_IGN if received else old)
