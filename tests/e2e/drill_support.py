@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pexpect
+from training.terminal import spawn
+
 from runbook.testbed.pytest_support import TestbedHandle
 
 from .guide_support import ROOT, TESTBED_VARS
@@ -29,4 +32,19 @@ def run_drill(
     ]
     return subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False
+    )
+
+
+def train_drill(
+    testbed: TestbedHandle, vip: str, state_dir: Path, drill: str, docs: Path = ROOT / "docs"
+) -> pexpect.spawn:
+    """``runbook train --drill DRILL --testbed NAME`` on an 80x24 terminal, for a trainee."""
+    return spawn(
+        [
+            *("train", "--drill", drill, "--testbed", testbed.name),
+            *("--docs", str(docs)),
+            *("-e", str(TESTBED_VARS), "-e", f"vip={vip}"),
+            *("--state-dir", str(state_dir), "--trainee", "e2e"),
+        ],
+        timeout=300,
     )

@@ -90,6 +90,15 @@ def trainee_name(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     from runbook.execution.errors import UsageError
 
+    if args.drill:
+        if args.scenario or args.resume or args.start or args.limit or args.hosts:
+            raise UsageError(
+                "--drill takes no SCENARIO, --resume, --from, --limit or -H: the drill "
+                "names its scenarios"
+            )
+        from runbook.cli.train_drill import train_drill
+
+        return train_drill(args, trainee_name(args))
     if not args.scenario:
         raise UsageError("name a SCENARIO to train on, or a drill with --drill NAME")
     if args.testbed:

@@ -49,7 +49,16 @@ class Screen:
         self.console.print(Rule(Text(text, style="bold"), align="left", characters="-"))
 
     def table(self, columns: Iterable[str], rows: Iterable[Iterable[str]]) -> None:
-        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        """Columns without borders (no line-drawing characters a dumb terminal may lack);
+        empty column names: no header row."""
+        columns = list(columns)
+        table = Table(
+            box=None,
+            pad_edge=False,
+            show_edge=False,
+            header_style="bold",
+            show_header=any(columns),
+        )
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:
