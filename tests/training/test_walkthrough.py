@@ -206,6 +206,11 @@ def test_bad_input_is_a_clear_error_without_a_traceback(tmp_path) -> None:
     child = spawn(demo_args(tmp_path / "work", tmp_path / "state", "--resume"))
     assert finish(child) == 3
     assert f"{path}: cannot read the training progress" in shown(child).replace("\n", "")
+    child = spawn(demo_args(tmp_path / "work", tmp_path / "state"))
+    child.expect(phrase("Starting over: alice's earlier progress on demo here is replaced"))
+    child.expect(PROMPT)
+    child.sendline("q")
+    assert finish(child) == 130
     child = spawn(["train"])
     assert finish(child) == 2
     assert "name a SCENARIO to train on, or a drill with --drill NAME" in flat(child)

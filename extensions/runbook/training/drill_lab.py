@@ -102,7 +102,12 @@ class DrillLab:
             self.transcript.write(f"=== fault: {drill.fault.kind} on {', '.join(nodes)}")
             start = self.clock()
             self.faults.inject(drill.fault, nodes)
-            restored_by, seconds = self._repair(loops, nodes, start)
+            try:
+                restored_by, seconds = self._repair(loops, nodes, start)
+            except BaseException:
+                # Ctrl-C or a lost connection mid-exercise: the cluster gets its nodes back.
+                self.faults.restore(drill.fault, nodes)
+                raise
             end = self.clock()
         finally:
             for loop in loops:

@@ -1,9 +1,9 @@
 """Hints, from the gentlest to the most telling, built from what the guide already says.
 
 First how the step is judged (its verification and what that proves), so the trainee
-can find the answer; then what the guide says when it goes wrong: the explanation of
-the trainee's last failure, and the step's own prose about failures, if it has any.
-The last resort is not a hint but ``solve``.
+can find the answer; then why their last try failed (:mod:`runbook.training.explain`).
+The guide has no troubleshooting text per step to quote (a step is its prose, script
+and verification); the last resort is not a hint but ``solve``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from collections.abc import Sequence
 
 from runbook.model import Step
 from runbook.training.explain import judged_by
-
-#: Words of a prose paragraph that speaks about things going wrong.
-_TROUBLE = ("fail", "error", "if ", "wrong", "troubleshoot", "check that", "make sure")
 
 
 def _verification(step: Step) -> list[str]:
@@ -32,20 +29,14 @@ def _verification(step: Step) -> list[str]:
     ]
 
 
-def troubleshooting(step: Step) -> list[str]:
-    """The step's prose paragraphs that talk about failure; empty when it has none."""
-    paragraphs = [p.strip() for p in step.prose.split("\n\n") if p.strip()]
-    return [p for p in paragraphs if any(word in p.lower() for word in _TROUBLE)]
-
-
 def hint(step: Step, number: int, last_failure: Sequence[str]) -> list[str]:
     """Hint ``number`` (1, 2, ...) for ``step``; ``last_failure`` explains the last miss."""
     if number <= 1:
         return _verification(step)
-    lines = list(last_failure)
-    lines += troubleshooting(step)
-    if not lines:
-        lines = ["The guide has no troubleshooting text for this step."]
+    lines = list(last_failure) or [
+        "Nothing has failed yet to explain: try it (type it or do it in your own shell), "
+        "and the next hint says what went wrong."
+    ]
     if number > 2:
         lines.append("No more hints: `solve` runs the guide's commands for you (counted).")
     return lines

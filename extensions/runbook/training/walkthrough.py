@@ -92,6 +92,12 @@ def train(
             screen.say(f"No saved progress for {name}: starting at the first step.")
         else:
             progress = saved
+    elif trainee.files.progress.exists():
+        screen.say(
+            f"Starting over: {name}'s earlier progress on {plan.scenario.name} here is "
+            "replaced (quit now and add --resume to continue it instead).",
+            "yellow",
+        )
     all_ids = [planned.step.id for planned in plan.steps]
     if trainee.resume:
         next_open = progress.next_open(all_ids)
@@ -312,9 +318,12 @@ class Walkthrough:
 
     def _failed(self, planned: PlannedStep, finished: RunFinished) -> None:
         explanation: list[str] = []
+        output: list[str] = []
         for step, outcome in finished.failures:
             explanation += explain(step, outcome)
-        self.last_failure[planned.step.id] = explanation
+            if outcome.output:
+                output.append(f"On {outcome.host} it printed last: {outcome.output}")
+        self.last_failure[planned.step.id] = explanation + output
         for sentence in explanation:
             self.screen.paragraph(sentence)
         self.screen.say("Not yet: try again, ask for a hint, solve, or quit.", "yellow")
