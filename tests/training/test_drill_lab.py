@@ -52,10 +52,13 @@ class Server:
 
     @property
     def start_command(self) -> str:
-        """A shell line that starts the server detached, and marks the host healthy."""
+        """A shell line that starts the server detached, marks the host healthy, and waits
+        until the server listens (as a person would before checking)."""
         return (
             f"touch {self.healthy}; setsid {sys.executable} {self.script} {self.port} "
-            f"{self.pidfile} >/dev/null 2>&1 </dev/null &"
+            f"{self.pidfile} >/dev/null 2>&1 </dev/null & "
+            f"for _ in $(seq 300); do (: </dev/tcp/127.0.0.1/{self.port}) 2>/dev/null "
+            "&& break; sleep 0.1; done"
         )
 
     def start(self) -> None:
