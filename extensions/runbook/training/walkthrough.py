@@ -84,43 +84,48 @@ def train(
     if trainee is None:
         trainee = Trainee(TrainingFiles(run_files(plan, options.state_dir), getpass.getuser()))
     screen = Screen(stdin, stdout)
-    name = trainee.files.trainee
-    progress = Progress(plan.scenario.name, name)
-    if trainee.resume:
-        saved = load_progress(trainee.files.progress, plan.scenario.name, name)
-        if saved is None:
-            screen.say(f"No saved progress for {name}: starting at the first step.")
-        else:
-            progress = saved
-    elif trainee.files.progress.exists():
-        screen.say(
-            f"Starting over: {name}'s earlier progress on {plan.scenario.name} here is "
-            "replaced (quit now and add --resume to continue it instead).",
-            "yellow",
-        )
+    progress = _progress(plan, trainee, screen)
     all_ids = [planned.step.id for planned in plan.steps]
     if trainee.resume:
         next_open = progress.next_open(all_ids)
         if next_open is None:
-            screen.say(f"{name} has passed every step of {plan.scenario.name} already.")
+            screen.say(f"{progress.trainee} has passed every step of {plan.scenario.name} already.")
             Walkthrough.show_summary(screen, progress, all_ids, trainee.files)
             return DONE
         choice = dataclasses.replace(choice, start=all_ids[next_open])
     session = Session(plan, options, factory=factory, warn=warn)
     chosen = session.choose(choice)
     registered = session.prepare(chosen.steps)
-    transcript = TrainingTranscript(
-        trainee.files.transcript, plan_secrets(plan), fresh=not trainee.resume
-    )
-    try:
-        transcript.session(name, trainee.resume)
-        with session.connected(chosen.steps) as transports:
+    with session.connected(chosen.steps) as transports:
+        # Opened only once the hosts are ours: a refused start leaves the last one whole.
+        transcript = TrainingTranscript(
+            trainee.files.transcript, plan_secrets(plan), fresh=not trainee.resume
+        )
+        try:
+            transcript.session(progress.trainee, trainee.resume)
             walk = Walkthrough(
                 plan, transports, screen, progress, trainee.files, transcript, registered
             )
             return walk.run(chosen.steps)
-    finally:
-        transcript.close()
+        finally:
+            transcript.close()
+
+
+def _progress(plan: Plan, trainee: Trainee, screen: Screen) -> Progress:
+    """The saved progress when resuming (an unreadable file is refused), else a new one."""
+    name, scenario = trainee.files.trainee, plan.scenario.name
+    if trainee.resume:
+        saved = load_progress(trainee.files.progress, scenario, name)
+        if saved is not None:
+            return saved
+        screen.say(f"No saved progress for {name}: starting at the first step.")
+    elif trainee.files.progress.exists():
+        screen.say(
+            f"Starting over: {name}'s earlier progress on {scenario} here is replaced "
+            "(quit now and add --resume to continue it instead).",
+            "yellow",
+        )
+    return Progress(scenario, name)
 
 
 class Walkthrough:
