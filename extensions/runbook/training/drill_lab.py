@@ -11,11 +11,10 @@ uses; work done in their own shell counts the same.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from runbook.drills.probes import ProbeLoop
-from runbook.drills.session import HEALTH_TIMEOUT, LEAD_IN, DrillError, DrillSession
+from runbook.drills.session import DrillSession
 from runbook.drills.timeline import probe_figures, worst
 from runbook.model import mask_text
 from runbook.training.collateral import SNAPSHOT, Snapshot, parse_snapshot, restarted
@@ -81,24 +80,9 @@ class DrillLab:
     def run(self) -> Score:
         drill, screen, session = self.drill, self.screen, self.session
         screen.heading(f"Drill exercise: {drill.name}")
-        screen.say("Checking that the cluster is healthy first...", "dim")
-        failing = session.verified_everywhere()
-        if failing:
-            raise DrillError(
-                "the cluster is not healthy before the exercise: the drill's verification "
-                f"fails on {', '.join(failing)}"
-            )
-        nodes = session.resolve_nodes()
         before = self.snapshot()
-        spared = [host for host in self.target.hosts if host not in nodes]
-        loops = [ProbeLoop(probe, session.check_for(probe, spared)) for probe in drill.probes]
-        for loop in loops:
-            loop.start()
+        nodes, loops = session.healthy_start()
         try:
-            problem = session.wait_healthy(loops, HEALTH_TIMEOUT)
-            if problem:
-                raise DrillError(f"the cluster is not healthy before the exercise: {problem}")
-            time.sleep(LEAD_IN)
             self.transcript.write(f"=== fault: {drill.fault.kind} on {', '.join(nodes)}")
             start = self.clock()
             self.faults.inject(drill.fault, nodes)
