@@ -151,10 +151,18 @@ def test_the_trainee_repairs_by_typing_commands_and_is_scored(server, tmp_path) 
 
 
 def test_giving_up_undoes_the_fault_and_does_not_pass(server, tmp_path) -> None:
-    score, faults, out, _ = exercise(server, "g\n", tmp_path)
+    score, faults, out, _ = exercise(server, "t\nnode9\ng\n", tmp_path)
+    assert "'node9' is not one of localhost." in out
     assert score.restored_by == "gave-up" and not score.passed
     assert faults.restored == 1
     assert "you gave up; the tool undid the fault" in " ".join(out.split())
+
+
+def test_ctrl_d_while_typing_runs_nothing_and_quits_undoing_the_fault(server, tmp_path) -> None:
+    ran = tmp_path / "ran"
+    score, faults, _, _ = exercise(server, f"t\nlocalhost\ntouch {ran}\n", tmp_path)
+    assert not ran.exists()
+    assert score.restored_by == "quit" and faults.restored == 1
 
 
 def test_only_services_the_fault_did_not_touch_count_as_collateral() -> None:

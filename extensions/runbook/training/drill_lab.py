@@ -168,7 +168,9 @@ class DrillLab:
         lines: list[str] = []
         while True:
             line = screen.ask("  $ ")
-            if line is None or line.strip() == ".":
+            if line is None:
+                return  # Ctrl-D: nothing half typed runs
+            if line.strip() == ".":
                 break
             lines.append(line)
         script = "\n".join(lines) + "\n"
