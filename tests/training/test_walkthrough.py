@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 from .terminal import PROMPT, demo_args, finish, flat, phrase, shown, spawn
 
@@ -214,3 +217,16 @@ def test_bad_input_is_a_clear_error_without_a_traceback(tmp_path) -> None:
     child = spawn(["train"])
     assert finish(child) == 2
     assert "name a SCENARIO to train on, or a drill with --drill NAME" in flat(child)
+
+
+def test_typed_bytes_that_are_not_utf8_are_replaced_not_a_traceback(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "runbook.cli.main", *demo_args(tmp_path / "w", tmp_path / "s")],
+        input=b"t\necho caf\xe9\n.\ny\nq\n",
+        capture_output=True,
+        env={**os.environ, "LANG": "C.UTF-8", "TERM": "dumb"},
+        timeout=60,
+    )
+    assert result.returncode == 130, result.stderr
+    assert b"Traceback" not in result.stderr
+    assert "out| caf\ufffd" in result.stdout.decode()

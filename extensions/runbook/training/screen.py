@@ -73,7 +73,9 @@ class Screen:
         if not line:
             self.console.print()
             return None
-        return line.rstrip("\n")
+        # Bytes that are not UTF-8 arrive as surrogates, which nothing can encode again.
+        text = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return text.rstrip("\n")
 
     def confirm(self, prompt: str) -> bool:
         answer = self.ask(f"{prompt} [y/N] ")
