@@ -174,7 +174,7 @@ def test_a_colour_terminal_gets_colours_unless_no_color(tmp_path) -> None:
     assert not re.search(r"\x1b\[[0-9;]*3[0-9]m", shown(child))
 
 
-def test_ctrl_d_at_the_prompt_quits_and_keeps_the_progress(tmp_path) -> None:
+def test_ctrl_d_or_ctrl_c_at_the_prompt_quits_and_keeps_the_progress(tmp_path) -> None:
     child = spawn(demo_args(tmp_path / "work", tmp_path / "state"))
     child.expect(PROMPT)
     child.sendline("r")
@@ -185,8 +185,11 @@ def test_ctrl_d_at_the_prompt_quits_and_keeps_the_progress(tmp_path) -> None:
     assert finish(child) == 130
     child = spawn(demo_args(tmp_path / "work", tmp_path / "state", "--resume"))
     child.expect(r"Step 2/3")
-    child.sendline("q")
+    child.expect(PROMPT)
+    child.sendintr()  # Ctrl-C at the prompt: the same
+    child.expect(phrase("your progress is saved"))
     assert finish(child) == 130
+    assert "Traceback" not in shown(child)
 
 
 def test_bad_input_is_a_clear_error_without_a_traceback(tmp_path) -> None:
