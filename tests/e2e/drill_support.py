@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pexpect
-from training.terminal import spawn
+from training.terminal import Log, spawn
 
 from runbook.testbed.pytest_support import TestbedHandle
 
@@ -48,3 +49,18 @@ def train_drill(
         ],
         timeout=300,
     )
+
+
+def own_terminal() -> pexpect.spawn:
+    """A trainee's own shell on the control host (80x24, ``runbook`` on its PATH)."""
+    path = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
+    child = pexpect.spawn(
+        "bash",
+        ["--norc", "--noprofile"],
+        env={**os.environ, "PATH": path, "TERM": "dumb"},
+        dimensions=(24, 80),
+        encoding="utf-8",
+        timeout=300,
+    )
+    child.logfile_read = Log()
+    return child

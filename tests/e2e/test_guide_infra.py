@@ -32,7 +32,7 @@ from runbook.testbed.pytest_support import (
     testbed_session as started_testbed,
 )
 
-from .drill_support import run_drill, train_drill
+from .drill_support import own_terminal, run_drill, train_drill
 from .guide_support import (
     ROOT,
     TESTBED_VARS,
@@ -311,8 +311,11 @@ def test_a_trainee_powers_a_lost_controller_on_and_is_scored(
     child.sendline("h")
     child.expect(phrase("Hint 1 of 1:"))
     child.expect(DRILL_PROMPT)
-    # The trainee's own shell, beside the lab.
-    deployment.testbed.poweron(node)
+    # The trainee's own shell, beside the lab: the recovery typed there.
+    own_shell = own_terminal()
+    own_shell.sendline(f"runbook testbed fault poweron {node} --name {deployment.testbed.name}")
+    own_shell.sendline("exit $?")
+    assert finish(own_shell) == 0, shown(own_shell)
     child.sendline("t")
     child.expect(r"On which host \(node1, node2, node3\)\? ")
     child.sendline(node)

@@ -30,11 +30,11 @@ def spawn(
         timeout=timeout,
         codec_errors="replace",
     )
-    child.logfile_read = _Log()
+    child.logfile_read = Log()
     return child
 
 
-class _Log:
+class Log:
     """Everything the terminal showed, for assertions after the fact."""
 
     def __init__(self) -> None:
@@ -50,7 +50,7 @@ class _Log:
 def shown(child: pexpect.spawn) -> str:
     """The terminal's output so far, with the terminal's CR LF made plain newlines."""
     log = child.logfile_read
-    assert isinstance(log, _Log)
+    assert isinstance(log, Log)
     return log.text.replace("\r\n", "\n")
 
 

@@ -38,6 +38,8 @@ COMMAND_TIMEOUT = 300.0
 
 @dataclass
 class _Tally:
+    """What the trainee asked of the lab."""
+
     hints: int = 0
     checks: int = 0
 

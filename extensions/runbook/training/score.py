@@ -22,6 +22,8 @@ RestoredBy = Literal["trainee", "gave-up", "quit", "nobody"]
 
 @dataclass(frozen=True, slots=True)
 class Score:
+    """What one exercise cost, and whether it passed."""
+
     drill: str
     restored_by: RestoredBy
     #: From the fault to the check that found the service restored.
