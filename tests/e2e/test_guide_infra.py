@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from training.terminal import finish, flat, phrase, shown
 
 from runbook.docutils_.loader import load_scenario
 from runbook.drills.record import drills_file, latest_records
@@ -31,7 +32,7 @@ from runbook.testbed.pytest_support import (
     testbed_session as started_testbed,
 )
 
-from .drill_support import run_drill
+from .drill_support import own_terminal, run_drill, train_drill
 from .guide_support import (
     ROOT,
     TESTBED_VARS,
@@ -49,6 +50,7 @@ pytestmark = [pytest.mark.testbed, pytest.mark.timeout(1800)]
 
 INFRASTRUCTURE = ("basic-cluster", "lb", "galera", "rabbitmq", "memcached")
 PREFIX = "guideinfra"
+DRILL_PROMPT = r"\[c\]heck \[t\]ype on a host \[h\]int \[g\]ive up \[q\]uit \[\?\]: "
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,67 @@ def test_drill_haproxy_killed_is_measured_within_its_budget(deployment: Deployme
     assert record.where.startswith(f"testbed {deployment.testbed.name}")
     assert record.figures.requests > 40  # several requests a second for the whole drill
     assert record.figures.downtime <= 20
+
+
+def test_a_trainee_powers_a_lost_controller_on_and_is_scored(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """About 40 s: a drill as an exercise. The trainee is told the symptom only, finds the
+    controller by the check, reads the hint, powers it on in their own shell, looks at it
+    through the tool, and the drill's verification and probe find the service back.
+
+    The drill is written for this test, on a copy of the guide: the guide's own drills
+    heal by themselves (systemd or Pacemaker restarts what they kill), and a drill that
+    waits for a person needs a fault only a person undoes.
+    """
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("_build"))
+    (docs / "recovery" / "controller-lost.md").write_text(
+        ":::{drill} controller-lost\n"
+        ":scenarios: memcached\n"
+        ":fault: poweroff other\n"
+        ":probes: memcached\n"
+        ":downtime: 5s\n"
+        ":symptom: One controller answers neither ping nor SSH.\n"
+        ":hints: Power it on: on the testbed, `runbook testbed fault poweron NODE`.\n"
+        "systemctl is-active --quiet memcached\n"
+        ":::\n"
+    )
+    child = train_drill(
+        deployment.testbed, deployment.vip, deployment.state_dir, "controller-lost", docs
+    )
+    child.expect(phrase("One controller answers neither ping nor SSH."))
+    child.expect(DRILL_PROMPT)
+    assert "poweroff" not in shown(child), "the trainee is told the symptom only"
+    child.sendline("c")
+    child.expect(r"Not restored yet: verification fails on (node\d)")
+    node = child.match[1]
+    child.expect(DRILL_PROMPT)
+    child.sendline("h")
+    child.expect(phrase("Hint 1 of 1:"))
+    child.expect(DRILL_PROMPT)
+    # The trainee's own shell, beside the lab: the recovery typed there.
+    own_shell = own_terminal()
+    own_shell.sendline(f"runbook testbed fault poweron {node} --name {deployment.testbed.name}")
+    own_shell.sendline("exit $?")
+    assert finish(own_shell) == 0, shown(own_shell)
+    child.sendline("t")
+    child.expect(r"On which host \(node1, node2, node3\)\? ")
+    child.sendline(node)
+    child.expect(r"\$ ")
+    child.sendline("systemctl is-active memcached")
+    child.sendline(".")
+    child.expect(f"exit status 0 on {node}")
+    child.expect(DRILL_PROMPT)
+    child.sendline("c")
+    child.expect("Service restored.")
+    assert finish(child) == 0, shown(child)
+    score = flat(child)
+    assert "Service restored by you after" in score
+    assert "Hints used 1 of 1" in score and "Checks 2" in score
+    assert "Collateral none: nothing else was restarted" in score
+    assert "Result PASSED" in score
+    assert memcached_version(deployment.testbed.address(node)).startswith("VERSION ")
 
 
 def test_drill_vip_holder_poweroff_loses_no_acknowledged_write(deployment: Deployment) -> None:

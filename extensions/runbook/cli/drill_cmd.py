@@ -81,20 +81,20 @@ def run(args: argparse.Namespace) -> int:
         return 1 if guide.problems else 0
     if bool(args.name) == bool(args.all):
         raise RefusedError("name one drill, or give --all")
-    testbed, inventory = _where(args)
+    testbed, inventory = where(args)
     state_dir = _state_dir(args)
     if args.all:
         guide = load_drills(args.docs)
         drills = [
             drill
             for drill in guide.drills.values()
-            if all(_deployed(args, name, inventory, state_dir) for name in drill.scenarios)
+            if all(deployed(args, name, inventory, state_dir) for name in drill.scenarios)
         ]
         if not drills:
             raise RefusedError("no drill's scenarios are deployed on these hosts")
     else:
         drill = find_drill(args.docs, args.name)
-        missing = [n for n in drill.scenarios if not _deployed(args, n, inventory, state_dir)]
+        missing = [n for n in drill.scenarios if not deployed(args, n, inventory, state_dir)]
         if missing:
             raise RefusedError(
                 f"drill {drill.name} needs {', '.join(missing)} deployed on these hosts "
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _where(args: argparse.Namespace) -> tuple[str | None, Path]:
+def where(args: argparse.Namespace) -> tuple[str | None, Path]:
     """The testbed's name (``None`` on real hosts) and the inventory."""
     from runbook.execution.errors import RefusedError
     from runbook.testbed import lifecycle, paths
@@ -145,7 +145,7 @@ def _plan(args: argparse.Namespace, scenario: str, inventory: Path) -> Plan:
         raise RefusedError(str(error)) from None
 
 
-def _deployed(args: argparse.Namespace, scenario: str, inventory: Path, state_dir: Path) -> bool:
+def deployed(args: argparse.Namespace, scenario: str, inventory: Path, state_dir: Path) -> bool:
     """The runner's journal for ``scenario`` on these hosts ends with a complete run."""
     from runbook.execution.fingerprint import inventory_key
     from runbook.execution.journal import read_journal
@@ -156,7 +156,7 @@ def _deployed(args: argparse.Namespace, scenario: str, inventory: Path, state_di
     return read_journal(files.journal).complete
 
 
-def _target(args: argparse.Namespace, drill: Drill, inventory: Path) -> tuple[Target, Plan]:
+def drill_target(args: argparse.Namespace, drill: Drill, inventory: Path) -> tuple[Target, Plan]:
     from runbook.drills.session import DrillError, Target
     from runbook.model.secret import reveal
 
@@ -187,7 +187,7 @@ def _run_one(
     from runbook.execution.errors import RefusedError
     from runbook.execution.transport import ConnectOptions
 
-    target, plan = _target(args, drill, inventory)
+    target, plan = drill_target(args, drill, inventory)
     if testbed is not None:
         faults: Any = TestbedFaults(testbed)
         where = f"testbed {testbed} ({', '.join(target.hosts)})"

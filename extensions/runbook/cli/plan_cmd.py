@@ -35,10 +35,14 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
-    """SCENARIO, --docs, -i/-H and -e: how every command names a scenario and its values."""
+def add_plan_arguments(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    """SCENARIO, --docs, -i/-H and -e: how every command names a scenario and its values.
+
+    ``optional``: the command has another way to say what to do (``train --drill``).
+    """
     parser.add_argument(
         "scenario",
+        nargs="?" if optional else None,
         metavar="SCENARIO",
         help="a scenario of the guide, a legacy scenario's name, or a .rst/.md/.scenario file",
     )

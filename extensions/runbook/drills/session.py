@@ -191,9 +191,9 @@ class DrillSession:
 
     # -- the drill ----------------------------------------------------------------------
 
-    def run(self) -> Outcome:
-        began = self.clock()
-        drill = self.drill
+    def healthy_start(self) -> tuple[tuple[str, ...], list[ProbeLoop]]:
+        """The nodes the fault will hit and the probes, running, once the cluster is seen
+        healthy; refused (probes stopped) when it is not. Shared with the training lab."""
         self.say("checking that the cluster is healthy before the fault")
         failing = self.verified_everywhere()
         if failing:
@@ -203,7 +203,7 @@ class DrillSession:
             )
         nodes = self.resolve_nodes()
         spared = [host for host in self.target.hosts if host not in nodes]
-        loops = [ProbeLoop(probe, self.check_for(probe, spared)) for probe in drill.probes]
+        loops = [ProbeLoop(probe, self.check_for(probe, spared)) for probe in self.drill.probes]
         for loop in loops:
             loop.start()
         try:
@@ -211,6 +211,17 @@ class DrillSession:
             if problem:
                 raise DrillError(f"the cluster is not healthy before the drill: {problem}")
             time.sleep(LEAD_IN)
+        except BaseException:
+            for loop in loops:
+                loop.stop()
+            raise
+        return nodes, loops
+
+    def run(self) -> Outcome:
+        began = self.clock()
+        drill = self.drill
+        nodes, loops = self.healthy_start()
+        try:
             self.say(f"fault: {drill.fault.kind} on {', '.join(nodes)}")
             start = self.clock()
             try:

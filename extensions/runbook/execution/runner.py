@@ -119,7 +119,7 @@ class Runner:
         #: Set by the first host that fails a step: hosts of that step not yet started stay so.
         self._step_failed = threading.Event()
         self._registered = registered if registered is not None else RegisteredValues()
-        self._secrets: list[Secret] = _plan_secrets(plan)
+        self._secrets: list[Secret] = plan_secrets(plan)
         self._secrets_lock = threading.Lock()
 
     # -- the run -------------------------------------------------------------------------
@@ -520,7 +520,8 @@ class Runner:
                 host=host,
                 phase=phase,
                 attempt=attempt,
-                command=body,
+                # A command typed by a trainee may hold a secret's value itself.
+                command=self._mask(body),
                 exit_status=result.exit_status,
                 stdout=self._shown(planned, result.out),
                 stderr=self._shown(planned, result.err),
@@ -618,7 +619,9 @@ def lost_message(step: Step, host: str, phase: Phase, result: CommandResult) -> 
     )
 
 
-def _plan_secrets(plan: Plan) -> list[Secret]:
+def plan_secrets(plan: Plan) -> list[Secret]:
+    """Every secret value the plan knows, for masking what the plan's own masking cannot
+    see (commands a trainee types)."""
     values: list[Value] = [resolved.value for resolved in plan.variables.values()]
     if plan.inventory is not None:
         values += list(plan.inventory.vars.values())

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from runbook.execution.results import HostOutcome
-from runbook.model import Step
+from runbook.model import Step, Verify
+
+
+def judged_by(verify: Verify) -> tuple[str, str]:
+    """What the verification wants (``exit with status 0 ...``) and how patient it is."""
+    wanted = f"exit with status {verify.expect_exit}"
+    if verify.match:
+        wanted += f" and print a line matching {verify.match!r}"
+    patience = "one try"
+    if verify.retries:
+        patience = f"{1 + verify.retries} tries, {verify.delay:g}s apart"
+    if verify.timeout is not None:
+        patience += f", within {verify.timeout:g}s"
+    return wanted, patience
 
 
 def explain(step: Step, outcome: HostOutcome) -> list[str]:
@@ -28,14 +41,7 @@ def explain(step: Step, outcome: HostOutcome) -> list[str]:
         ]
     if outcome.phase == "verify" and step.verify is not None:
         verify = step.verify
-        wanted = f"exit with status {verify.expect_exit}"
-        if verify.match:
-            wanted += f" and print a line matching {verify.match!r}"
-        patience = "one try"
-        if verify.retries:
-            patience = f"{1 + verify.retries} tries, {verify.delay:g}s apart"
-        if verify.timeout is not None:
-            patience += f", within {verify.timeout:g}s"
+        wanted, patience = judged_by(verify)
         lines = [
             f"The commands ran on {host}, but the check that proves they worked did not pass: "
             f"{outcome.message.removeprefix('verification failed: ')}.",
