@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import socket
 import socketserver
 import struct
@@ -17,6 +19,7 @@ from runbook.drills.probes import (
     AMQP_HEADER,
     amqp_answers,
     http_check,
+    keystone_token_issued,
     memcached_answers,
     tcp_check,
 )
@@ -131,3 +134,40 @@ def test_tcp_http_and_memcached_probes(serve) -> None:
     assert not http_check("127.0.0.1", serve(b"HTTP/1.1 503 Unavailable\r\n\r\n"), "/")
     assert memcached_answers("127.0.0.1", serve(b"VERSION 1.6.18\r\n"))
     assert not memcached_answers("127.0.0.1", serve(b"ERROR\r\n"))
+
+
+class _Keystone(http.server.BaseHTTPRequestHandler):
+    """Issues a token to ``admin`` with the password ``right``, as Keystone does."""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        user = body["auth"]["identity"]["password"]["user"]
+        if self.path == "/v3/auth/tokens" and user == {
+            "name": "admin",
+            "domain": {"name": "Default"},
+            "password": "right",
+        }:
+            self.send_response(201)
+            self.send_header("X-Subject-Token", "gAAAAAtoken")
+        else:
+            self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_keystone_probe_needs_a_token_issued(serve) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Keystone)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        assert keystone_token_issued("127.0.0.1", port, "right")
+        assert not keystone_token_issued("127.0.0.1", port, "wrong")
+    finally:
+        server.shutdown()
+        server.server_close()
+    # A server that answers something else than HTTP, or nothing at all, is no Keystone.
+    assert not keystone_token_issued("127.0.0.1", serve(b"VERSION 1.6.18\r\n"), "right")
+    assert not keystone_token_issued("127.0.0.1", _closed_port(), "right")

@@ -13,11 +13,16 @@ a second in its own thread; every completed request becomes a
 - ``amqp``: a broker answers the AMQP 0-9-1 protocol header with ``Connection.Start``
   (the broker's listener and protocol layer are alive), trying each broker in turn as a
   client with every broker in its URL does; it does not publish or consume;
-- ``memcached``: an instance answers ``version``, each instance tried in turn.
+- ``memcached``: an instance answers ``version``, each instance tried in turn;
+- ``keystone``: Keystone issues a token through the VIP (``201 Created`` with an
+  ``X-Subject-Token``): HAProxy, a Keystone, its database and its keys all answered, as
+  for every client's first request.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import shlex
 import socket
@@ -97,6 +102,37 @@ def memcached_answers(address: str, port: int) -> bool:
             return connection.recv(64).startswith(b"VERSION ")
     except OSError:
         return False
+
+
+def keystone_auth_body(password: str) -> str:
+    """The body of ``POST /v3/auth/tokens`` for the guide's ``admin`` in project ``admin``."""
+    user = {"name": "admin", "domain": {"name": "Default"}, "password": password}
+    body = {
+        "auth": {
+            "identity": {"methods": ["password"], "password": {"user": user}},
+            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}},
+        }
+    }
+    return json.dumps(body)
+
+
+def keystone_token_issued(address: str, port: int, password: str) -> bool:
+    """True when Keystone at ``address`` issues a token to ``admin`` (project ``admin``)."""
+    connection = http.client.HTTPConnection(address, port, timeout=REQUEST_TIMEOUT)
+    try:
+        connection.request(
+            "POST",
+            "/v3/auth/tokens",
+            body=keystone_auth_body(password),
+            headers={"Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status == 201 and bool(response.getheader("X-Subject-Token"))
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
 
 
 def any_of(check: Callable[[str, int], bool], addresses: Sequence[str], port: int) -> bool:
