@@ -424,7 +424,7 @@ def test_drill_keystone_controller_lost_keeps_the_identity_api_answering(
     assert result.returncode == 0, result.stdout + result.stderr
     record = latest_records(drills_file(deployment.state_dir))[0]["keystone-controller-lost"]
     assert record.passed and record.healthy_after
-    assert set(record.probes) == {"http:5000/v3"}
+    assert set(record.probes) == {"keystone", "http:5000/v3"}
     assert record.figures.downtime <= 10
     # The controller that came back validates the tokens the others issue.
     testbed = deployment.testbed

@@ -14,12 +14,12 @@ from typing import TextIO
 
 from runbook.drills.faults import FaultActions
 from runbook.drills.probes import (
+    KeystoneValidator,
     ProbeLoop,
     SqlWriter,
     amqp_answers,
     any_of,
     http_check,
-    keystone_token_issued,
     memcached_answers,
     tcp_check,
 )
@@ -152,7 +152,7 @@ class DrillSession:
             if KEYSTONE_PASSWORD not in self.target.passwords:
                 raise DrillError(f"the keystone probe needs the variable {KEYSTONE_PASSWORD}")
             password = self.target.passwords[KEYSTONE_PASSWORD]
-            return lambda: keystone_token_issued(vip, probe.port, password)
+            return KeystoneValidator(vip, probe.port, password).check
         assert probe.database is not None
         key = f"{probe.database}_db_password"
         if key not in self.target.passwords:

@@ -58,8 +58,9 @@ PROBES = {
     "memcached": (11211, "a memcached instance answers `version`, trying each in turn"),
     "keystone": (
         5000,
-        "Keystone issues a token through the VIP to the guide's `admin` "
-        "(password: the variable keystone_admin_password)",
+        "Keystone validates a token through the VIP, as every API does for each request "
+        "(the token: one issued through the VIP to the guide's `admin`, password "
+        "keystone_admin_password, asked for again when refused)",
     ),
 }
 
