@@ -417,7 +417,11 @@ def test_drill_vip_holder_poweroff_loses_no_acknowledged_write(deployment: Deplo
 def test_drill_keystone_controller_lost_keeps_the_identity_api_answering(
     deployment: Deployment,
 ) -> None:
-    """About 40 s: a controller that does not hold the VIP off for 30 s, then on."""
+    """About 40 s: a controller that does not hold the VIP off for 30 s, then on.
+
+    Token validations that missed the cache wait for the database's failover: the budget
+    is the database's (20 s), see docs/recovery/keystone.md.
+    """
     result = run_drill(
         deployment.testbed, deployment.vip, deployment.state_dir, "keystone-controller-lost"
     )
@@ -425,7 +429,8 @@ def test_drill_keystone_controller_lost_keeps_the_identity_api_answering(
     record = latest_records(drills_file(deployment.state_dir))[0]["keystone-controller-lost"]
     assert record.passed and record.healthy_after
     assert set(record.probes) == {"keystone", "http:5000/v3"}
-    assert record.figures.downtime <= 10
+    assert record.probes["keystone"].requests > 40  # validations all along the drill
+    assert record.figures.downtime <= 20
     # The controller that came back validates the tokens the others issue.
     testbed = deployment.testbed
     token = deployment.token(deployment.vip)
