@@ -389,7 +389,11 @@ def test_without_fencing_a_hung_node_and_the_majority_both_hold_the_vip(
         assert not [e for e in cluster.fence_events()[since:] if "destroy" in e]
     finally:
         testbed.thaw("node3")
-        ssh_ok(testbed, "node1", "pcs property set stonith-enabled=true")
+        # As in the cut-off contrast: fencing back on once node3 is a member again.
+        try:
+            cluster.rejoined("node3")
+        finally:
+            ssh_ok(testbed, "node1", "pcs property set stonith-enabled=true")
     # Woken up, node3 still holds the VIP; Pacemaker finds it active twice and recovers.
     cluster.wait_whole(timeout=300)
     vip_watch.stopped.set()

@@ -405,36 +405,37 @@ def test_drill_haproxy_killed_is_measured_within_its_budget(deployment: Deployme
     assert record.figures.downtime <= 20
 
 
-def test_a_trainee_powers_a_lost_controller_on_and_is_scored(
+def test_a_trainee_restarts_a_dead_memcached_and_is_scored(
     deployment: Deployment, tmp_path: Path
 ) -> None:
     """About 40 s: a drill as an exercise. The trainee is told the symptom only, finds the
-    controller by the check, reads the hint, powers it on in their own shell, looks at it
-    through the tool, and the drill's verification and probe find the service back.
+    controller by the check, reads the hint, starts the service again in their own shell,
+    looks at it through the tool, and the drill's verification and probe find it back.
 
     The drill is written for this test, on a copy of the guide: the guide's own drills
-    heal by themselves (systemd or Pacemaker restarts what they kill), and a drill that
-    waits for a person needs a fault only a person undoes.
+    heal by themselves (systemd or Pacemaker restarts what they kill, and with fencing on
+    a controller that loses power is power-cycled by the cluster), and a drill that waits
+    for a person needs a fault only a person undoes: memcached, which nothing restarts.
     """
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("_build"))
-    (docs / "recovery" / "controller-lost.md").write_text(
-        ":::{drill} controller-lost\n"
+    (docs / "recovery" / "memcached-dead.md").write_text(
+        ":::{drill} memcached-dead\n"
         ":scenarios: memcached\n"
-        ":fault: poweroff other\n"
+        ":fault: kill-service other memcached\n"
         ":probes: memcached\n"
         ":downtime: 5s\n"
-        ":symptom: One controller answers neither ping nor SSH.\n"
-        ":hints: Power it on: on the testbed, `runbook testbed fault poweron NODE`.\n"
+        ":symptom: One controller refuses connections on port 11211.\n"
+        ":hints: Start it again on that controller: `systemctl start memcached`.\n"
         "systemctl is-active --quiet memcached\n"
         ":::\n"
     )
     child = train_drill(
-        deployment.testbed, deployment.vip, deployment.state_dir, "controller-lost", docs
+        deployment.testbed, deployment.vip, deployment.state_dir, "memcached-dead", docs
     )
-    child.expect(phrase("One controller answers neither ping nor SSH."))
+    child.expect(phrase("One controller refuses connections on port 11211."))
     child.expect(DRILL_PROMPT)
-    assert "poweroff" not in shown(child), "the trainee is told the symptom only"
+    assert "kill-service" not in shown(child), "the trainee is told the symptom only"
     child.sendline("c")
     child.expect(r"Not restored yet: verification fails on (node\d)")
     node = child.match[1]
@@ -442,9 +443,11 @@ def test_a_trainee_powers_a_lost_controller_on_and_is_scored(
     child.sendline("h")
     child.expect(phrase("Hint 1 of 1:"))
     child.expect(DRILL_PROMPT)
-    # The trainee's own shell, beside the lab: the recovery typed there.
+    # The trainee's own shell, beside the lab: the repair typed there.
     own_shell = own_terminal()
-    own_shell.sendline(f"runbook testbed fault poweron {node} --name {deployment.testbed.name}")
+    own_shell.sendline(
+        f"runbook testbed ssh --name {deployment.testbed.name} {node} systemctl start memcached"
+    )
     own_shell.sendline("exit $?")
     assert finish(own_shell) == 0, shown(own_shell)
     child.sendline("t")
