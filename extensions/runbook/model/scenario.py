@@ -136,6 +136,9 @@ class Step:
     guard: str | None = None
     prose: str = ""
     options: StepOptions = field(default_factory=StepOptions)
+    #: What to look at when the step's check fails, in the guide writer's words: paragraphs
+    #: separated by blank lines (a trainee's second hint; the card's "If it fails").
+    troubleshooting: str = ""
     location: SourceLocation | None = None
     #: Source lines of the script's and the guard's first lines, where a checker's line 1 is.
     script_line: int | None = field(default=None, compare=False)
