@@ -11,8 +11,8 @@ import re
 
 from docutils import nodes
 
-#: What the box is called, on the card and in ``runbook train``'s second hint.
-TITLE = "If it fails"
+from runbook.model.scenario import TROUBLESHOOTING_TITLE as TITLE
+
 _LITERAL_RE = re.compile(r"``?([^`]+)``?")
 
 

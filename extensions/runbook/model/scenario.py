@@ -123,6 +123,11 @@ class StepOptions:
                 raise ValueError(f"copy path {path!r} must be absolute")
 
 
+#: What a step's troubleshooting text is called where readers meet it: the box on the
+#: step's card and the trainee's second hint.
+TROUBLESHOOTING_TITLE = "If it fails"
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One ordered step: where it runs, what it runs, and how it proves it worked."""

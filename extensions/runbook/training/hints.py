@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from runbook.docutils_.troubleshooting import TITLE
 from runbook.model import Step
+from runbook.model.scenario import TROUBLESHOOTING_TITLE
 from runbook.training.explain import judged_by
 
 _DOUBLE_QUOTED = re.compile(r"``([^`]+)``")
@@ -37,7 +37,10 @@ def _troubleshooting(step: Step) -> list[str]:
     """The guide's "If it fails" text, one paragraph per line of the hint."""
     paragraphs = [p.strip() for p in step.troubleshooting.split("\n\n") if p.strip()]
     # rST writes code as ``this``; on a terminal one backquote reads the same, as in MyST.
-    return [f"{TITLE}, the guide says:", *(_DOUBLE_QUOTED.sub(r"`\1`", p) for p in paragraphs)]
+    return [
+        f"{TROUBLESHOOTING_TITLE}, the guide says:",
+        *(_DOUBLE_QUOTED.sub(r"`\1`", p) for p in paragraphs),
+    ]
 
 
 def hint(step: Step, number: int, last_failure: Sequence[str]) -> list[str]:
