@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import socket
 import socketserver
 import struct
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import given
@@ -15,6 +18,7 @@ from hypothesis import strategies as st
 
 from runbook.drills.probes import (
     AMQP_HEADER,
+    KeystoneValidator,
     amqp_answers,
     http_check,
     memcached_answers,
@@ -131,3 +135,56 @@ def test_tcp_http_and_memcached_probes(serve) -> None:
     assert not http_check("127.0.0.1", serve(b"HTTP/1.1 503 Unavailable\r\n\r\n"), "/")
     assert memcached_answers("127.0.0.1", serve(b"VERSION 1.6.18\r\n"))
     assert not memcached_answers("127.0.0.1", serve(b"ERROR\r\n"))
+
+
+class _Keystone(http.server.BaseHTTPRequestHandler):
+    """Issues tokens to ``admin`` with the password ``right`` and validates the last one
+    it issued, as Keystone does; ``revoked`` makes it refuse every token."""
+
+    issued: ClassVar[list[str]] = []
+    revoked = False
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        user = body["auth"]["identity"]["password"]["user"]
+        if user == {"name": "admin", "domain": {"name": "Default"}, "password": "right"}:
+            self.issued.append(f"gAAAAA{len(self.issued)}")
+            self.send_response(201)
+            self.send_header("X-Subject-Token", self.issued[-1])
+        else:
+            self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        token = self.headers["X-Subject-Token"]
+        valid = not self.revoked and token == self.headers["X-Auth-Token"] == self.issued[-1]
+        self.send_response(200 if valid else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_keystone_probe_validates_one_token_and_logs_in_again_when_refused(serve) -> None:
+    handler = type("Handler", (_Keystone,), {"issued": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        probe = KeystoneValidator("127.0.0.1", port, "right")
+        assert probe.check() and probe.check() and probe.check()
+        assert handler.issued == ["gAAAAA0"]  # one login, then validations only
+        handler.revoked = True
+        assert not probe.check()
+        handler.revoked = False
+        assert probe.check()
+        assert handler.issued == ["gAAAAA0", "gAAAAA1"]
+        assert not KeystoneValidator("127.0.0.1", port, "wrong").check()
+    finally:
+        server.shutdown()
+        server.server_close()
+    # A server that answers something else than HTTP, or nothing at all, is no Keystone.
+    assert not KeystoneValidator("127.0.0.1", serve(b"VERSION 1.6.18\r\n"), "right").check()
+    assert not KeystoneValidator("127.0.0.1", _closed_port(), "right").check()

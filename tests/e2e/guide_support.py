@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import TypeVar
 
 import yaml
 
+from runbook.drills.probes import keystone_auth_body
 from runbook.testbed.pytest_support import TestbedHandle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +107,36 @@ def memcached_version(address: str, port: int = 11211) -> str:
     with socket.create_connection((address, port), timeout=5) as connection:
         connection.sendall(b"version\r\n")
         return connection.recv(128).decode().strip()
+
+
+def keystone_token(address: str, password: str, port: int = 5000) -> str:
+    """A token for the guide's ``admin``, asked of the Keystone at ``address`` over HTTP.
+
+    What ``openstack token issue`` does, from this machine: the test needs no client of
+    its own, and a failure says which address refused.
+    """
+    request = urllib.request.Request(
+        f"http://{address}:{port}/v3/auth/tokens",
+        data=keystone_auth_body(password).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201, f"{address}: token request answered {response.status}"
+        return str(response.headers["X-Subject-Token"])
+
+
+def keystone_validates(
+    address: str, token: str, subject: str | None = None, port: int = 5000
+) -> int:
+    """The HTTP status with which the Keystone at ``address``, asked with ``token``,
+    validates ``subject`` (by default ``token`` itself)."""
+    request = urllib.request.Request(
+        f"http://{address}:{port}/v3/auth/tokens",
+        headers={"X-Auth-Token": token, "X-Subject-Token": subject or token},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)

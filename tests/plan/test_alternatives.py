@@ -171,3 +171,16 @@ def test_the_default_is_the_alternative_some_scenario_requires_by_name():
     assert named.chosen("vip") == "lb"
     assert named.deployment() == ["lb", "db"]
     assert named.set_aside() == ["keepalived"]
+
+
+def test_with_deps_never_adds_a_second_provider_to_one_required_by_name(project: Path):
+    """keystone's shape: it requires vip, and galera, which requires lb by name."""
+    docs = project / "docs"
+    marks = project.parent / "marks"
+    for name, options in {"db": "   :requires: lb\n", "app": "   :requires: db, vip\n"}.items():
+        (docs / f"{name}.rst").write_text(
+            PAGE.format(name=name, underline="=" * len(name), options=options, marks=marks)
+        )
+    result = runbook(project, "run", "app", "--with-deps")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(path.name for path in marks.iterdir()) == ["app", "db", "lb"]

@@ -13,11 +13,16 @@ a second in its own thread; every completed request becomes a
 - ``amqp``: a broker answers the AMQP 0-9-1 protocol header with ``Connection.Start``
   (the broker's listener and protocol layer are alive), trying each broker in turn as a
   client with every broker in its URL does; it does not publish or consume;
-- ``memcached``: an instance answers ``version``, each instance tried in turn.
+- ``memcached``: an instance answers ``version``, each instance tried in turn;
+- ``keystone``: Keystone validates a token through the VIP (``200``), as every
+  OpenStack API asks it to for each request; the token is one Keystone issued through
+  the VIP, asked for again whenever Keystone refuses it.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import shlex
 import socket
@@ -97,6 +102,71 @@ def memcached_answers(address: str, port: int) -> bool:
             return connection.recv(64).startswith(b"VERSION ")
     except OSError:
         return False
+
+
+def keystone_auth_body(password: str) -> str:
+    """The body of ``POST /v3/auth/tokens`` for the guide's ``admin`` in project ``admin``."""
+    user = {"name": "admin", "domain": {"name": "Default"}, "password": password}
+    body = {
+        "auth": {
+            "identity": {"methods": ["password"], "password": {"user": user}},
+            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}},
+        }
+    }
+    return json.dumps(body)
+
+
+def _keystone_request(
+    address: str, port: int, method: str, headers: dict[str, str], body: str | None = None
+) -> tuple[int, str | None]:
+    """One request to ``/v3/auth/tokens``: the status and the ``X-Subject-Token`` header;
+    status 0 when no answer came within :data:`REQUEST_TIMEOUT`."""
+    connection = http.client.HTTPConnection(address, port, timeout=REQUEST_TIMEOUT)
+    try:
+        connection.request(method, "/v3/auth/tokens", body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("X-Subject-Token")
+    except (OSError, http.client.HTTPException):
+        return 0, None
+    finally:
+        connection.close()
+
+
+class KeystoneValidator:
+    """Validates one token through the VIP, as every OpenStack API does for each request.
+
+    A new token is asked for (a password login) only when there is none yet or Keystone
+    refused the last one: a login costs Keystone a bcrypt hash, a few hundred milliseconds
+    of CPU, and four of them a second would measure the probe's own load, not the fault.
+    """
+
+    def __init__(self, address: str, port: int, password: str) -> None:
+        self.address = address
+        self.port = port
+        self.password = password
+        self.token: str | None = None
+
+    def issue(self) -> str | None:
+        status, token = _keystone_request(
+            self.address,
+            self.port,
+            "POST",
+            {"Content-Type": "application/json"},
+            keystone_auth_body(self.password),
+        )
+        return token if status == 201 and token else None
+
+    def check(self) -> bool:
+        if self.token is None:
+            self.token = self.issue()
+            if self.token is None:
+                return False
+        headers = {"X-Auth-Token": self.token, "X-Subject-Token": self.token}
+        status, _ = _keystone_request(self.address, self.port, "GET", headers)
+        if status in (401, 404):  # refused: log in again on the next request
+            self.token = None
+        return status == 200
 
 
 def any_of(check: Callable[[str, int], bool], addresses: Sequence[str], port: int) -> bool:

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from runbook.drills.faults import FaultActions
 from runbook.drills.probes import (
+    KeystoneValidator,
     ProbeLoop,
     SqlWriter,
     amqp_answers,
@@ -33,6 +34,8 @@ HEALTH_TIMEOUT = 120.0
 LEAD_IN = 2.0
 #: After the restore, every probe must succeed for this long to call the service restored.
 SETTLE = 3.0
+#: The variable that holds the password the keystone probe logs in with (the guide's admin).
+KEYSTONE_PASSWORD = "keystone_admin_password"
 
 
 class DrillError(RefusedError):
@@ -145,6 +148,11 @@ class DrillSession:
             return lambda: any_of(amqp_answers, addresses, probe.port)
         if probe.kind == "memcached":
             return lambda: any_of(memcached_answers, addresses, probe.port)
+        if probe.kind == "keystone":
+            if KEYSTONE_PASSWORD not in self.target.passwords:
+                raise DrillError(f"the keystone probe needs the variable {KEYSTONE_PASSWORD}")
+            password = self.target.passwords[KEYSTONE_PASSWORD]
+            return KeystoneValidator(vip, probe.port, password).check
         assert probe.database is not None
         key = f"{probe.database}_db_password"
         if key not in self.target.passwords:

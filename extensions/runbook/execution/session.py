@@ -120,15 +120,16 @@ def choose_alternatives(
     """The graph with one provider chosen for each alternative the requirements meet.
 
     The one asked for (``--use``) wins; else the one that already ran to completion against
-    this inventory; else the first in guide order. Asking for a scenario that provides
-    nothing the requirements need is refused.
+    this inventory; else the graph's default: one that a scenario requires by name (it is
+    deployed anyway, and a second provider would fight it), else the first in guide order.
+    Asking for a scenario that provides nothing the requirements need is refused.
     """
     choices: dict[str, str] = {}
     used: set[str] = set()
     for provided, providers in graph.alternatives().items():
         wanted = [name for name in asked if name in providers]
         done = [name for name in providers if _complete(plan, state_dir, name)]
-        chosen = (wanted or done or providers)[0]
+        chosen = (wanted or done or [graph.chosen(provided) or providers[0]])[0]
         choices[provided] = chosen
         used.update(wanted)
     unused = [name for name in asked if name not in used]

@@ -56,6 +56,12 @@ PROBES = {
         "in turn as a client with every broker in its URL does",
     ),
     "memcached": (11211, "a memcached instance answers `version`, trying each in turn"),
+    "keystone": (
+        5000,
+        "Keystone validates a token through the VIP, as every API does for each request "
+        "(the token: one issued through the VIP to the guide's `admin`, password "
+        "keystone_admin_password, asked for again when refused)",
+    ),
 }
 
 
@@ -188,7 +194,7 @@ class Drill:
     @property
     def needs_vip(self) -> bool:
         """Its probes go through the VIP, or its fault picks a node by the VIP."""
-        through = any(probe.kind in ("tcp", "http", "sql") for probe in self.probes)
+        through = any(probe.kind in ("tcp", "http", "sql", "keystone") for probe in self.probes)
         return through or bool({VIP_HOLDER, OTHER} & set(self.fault.nodes))
 
     def __post_init__(self) -> None:

@@ -47,6 +47,7 @@ DISABLED_SERVICES = (
     "pacemaker.service",
     "pcsd.service",
     "pcsd-ruby.service",
+    "keystone.service",
 )
 ENABLED_SERVICES = ("systemd-networkd.service", "ssh.service")
 
