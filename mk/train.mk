@@ -1,6 +1,8 @@
 # Training: `make train SCENARIO=galera` is the lab, step by step, on the default testbed
 # (brought up if needed); `make train DRILL=vip-holder-poweroff` breaks the deployed
-# testbed for you to repair. ARGS='--resume' continues a lab where you stopped.
+# testbed for you to repair. ARGS='--resume' continues a lab where you stopped;
+# ARGS='--reset deployed' first restores the snapshot `runbook testbed snapshot deployed`
+# took after deployment and waits until the cluster is healthy again.
 
 .PHONY: train
 

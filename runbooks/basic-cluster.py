@@ -261,7 +261,7 @@ read -ra names <<< "$RB_NODES"
             },
             {
                 'title': 'Create the cluster',
-                'source': 'docs/scenarios/basic-cluster.rst:206',
+                'source': 'docs/scenarios/basic-cluster.rst:212',
                 'target': 'first',
                 'guard': 'grep -Eqs "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\\$" /etc/corosync/corosync.conf',
                 'script': """\
@@ -290,7 +290,7 @@ pcs cluster setup "$cluster_name" "${hosts[@]}\"""",
             },
             {
                 'title': 'Start the cluster on every controller and enable it at boot',
-                'source': 'docs/scenarios/basic-cluster.rst:223',
+                'source': 'docs/scenarios/basic-cluster.rst:236',
                 'target': 'first',
                 'guard': None,
                 'script': """\
@@ -314,7 +314,7 @@ pcs cluster enable --all""",
             },
             {
                 'title': 'Install the fence agents',
-                'source': 'docs/scenarios/basic-cluster.rst:275',
+                'source': 'docs/scenarios/basic-cluster.rst:296',
                 'target': 'all',
                 'guard': '[ "$stonith_enabled" != true ] || dpkg -s fence-agents >/dev/null 2>&1',
                 'script': 'DEBIAN_FRONTEND=noninteractive apt-get install -y fence-agents',
@@ -336,7 +336,7 @@ pcs cluster enable --all""",
             },
             {
                 'title': 'Create one fence device per controller',
-                'source': 'docs/scenarios/basic-cluster.rst:282',
+                'source': 'docs/scenarios/basic-cluster.rst:303',
                 'target': 'first',
                 'guard': '[ "$stonith_enabled" != true ]',
                 'script': """\
@@ -384,7 +384,7 @@ done""",
             },
             {
                 'title': 'Set the cluster properties',
-                'source': 'docs/scenarios/basic-cluster.rst:330',
+                'source': 'docs/scenarios/basic-cluster.rst:351',
                 'target': 'first',
                 'guard': None,
                 'script': """\
@@ -473,7 +473,7 @@ def step_06_create_the_cluster(c, inventory=None, vars_file=None, accept_new_hos
     """\
 basic-cluster/6: Create the cluster
 
-Written at docs/scenarios/basic-cluster.rst:206."""
+Written at docs/scenarios/basic-cluster.rst:212."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)
 
 
@@ -482,7 +482,7 @@ def step_07_start_the_cluster_on_every_controller_and_enable_it_at_boot(c, inven
     """\
 basic-cluster/7: Start the cluster on every controller and enable it at boot
 
-Written at docs/scenarios/basic-cluster.rst:223."""
+Written at docs/scenarios/basic-cluster.rst:236."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=7)
 
 
@@ -491,7 +491,7 @@ def step_08_install_the_fence_agents(c, inventory=None, vars_file=None, accept_n
     """\
 basic-cluster/8: Install the fence agents
 
-Written at docs/scenarios/basic-cluster.rst:275."""
+Written at docs/scenarios/basic-cluster.rst:296."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=8)
 
 
@@ -500,7 +500,7 @@ def step_09_create_one_fence_device_per_controller(c, inventory=None, vars_file=
     """\
 basic-cluster/9: Create one fence device per controller
 
-Written at docs/scenarios/basic-cluster.rst:282."""
+Written at docs/scenarios/basic-cluster.rst:303."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=9)
 
 
@@ -509,5 +509,5 @@ def step_10_set_the_cluster_properties(c, inventory=None, vars_file=None, accept
     """\
 basic-cluster/10: Set the cluster properties
 
-Written at docs/scenarios/basic-cluster.rst:330."""
+Written at docs/scenarios/basic-cluster.rst:351."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=10)

@@ -372,10 +372,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 5)); then rb_run_step; fi
 
-# basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:206)
+# basic-cluster/6: Create the cluster (docs/scenarios/basic-cluster.rst:212)
 step_id=basic-cluster/6
 step_title='Create the cluster'
-step_source=docs/scenarios/basic-cluster.rst:206
+step_source=docs/scenarios/basic-cluster.rst:212
 step_anchor=basic-cluster-6
 step_target=(first '' 1)
 step_guard='grep -Eqs "^[[:space:]]*cluster_name: ${cluster_name}[[:space:]]*\$" /etc/corosync/corosync.conf'
@@ -401,10 +401,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 6)); then rb_run_step; fi
 
-# basic-cluster/7: Start the cluster on every controller and enable it at boot (docs/scenarios/basic-cluster.rst:223)
+# basic-cluster/7: Start the cluster on every controller and enable it at boot (docs/scenarios/basic-cluster.rst:236)
 step_id=basic-cluster/7
 step_title='Start the cluster on every controller and enable it at boot'
-step_source=docs/scenarios/basic-cluster.rst:223
+step_source=docs/scenarios/basic-cluster.rst:236
 step_anchor=basic-cluster-7
 step_target=(first '' 1)
 step_guard=''
@@ -425,10 +425,10 @@ verify_delay=2
 verify_timeout=120
 if ((rb_from <= 7)); then rb_run_step; fi
 
-# basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:275)
+# basic-cluster/8: Install the fence agents (docs/scenarios/basic-cluster.rst:296)
 step_id=basic-cluster/8
 step_title='Install the fence agents'
-step_source=docs/scenarios/basic-cluster.rst:275
+step_source=docs/scenarios/basic-cluster.rst:296
 step_anchor=basic-cluster-8
 step_target=(all '' 0)
 step_guard='[ "$stonith_enabled" != true ] || dpkg -s fence-agents >/dev/null 2>&1'
@@ -448,10 +448,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 8)); then rb_run_step; fi
 
-# basic-cluster/9: Create one fence device per controller (docs/scenarios/basic-cluster.rst:282)
+# basic-cluster/9: Create one fence device per controller (docs/scenarios/basic-cluster.rst:303)
 step_id=basic-cluster/9
 step_title='Create one fence device per controller'
-step_source=docs/scenarios/basic-cluster.rst:282
+step_source=docs/scenarios/basic-cluster.rst:303
 step_anchor=basic-cluster-9
 step_target=(first '' 1)
 step_guard='[ "$stonith_enabled" != true ]'
@@ -496,10 +496,10 @@ verify_delay=4
 verify_timeout=
 if ((rb_from <= 9)); then rb_run_step; fi
 
-# basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:330)
+# basic-cluster/10: Set the cluster properties (docs/scenarios/basic-cluster.rst:351)
 step_id=basic-cluster/10
 step_title='Set the cluster properties'
-step_source=docs/scenarios/basic-cluster.rst:330
+step_source=docs/scenarios/basic-cluster.rst:351
 step_anchor=basic-cluster-10
 step_target=(first '' 1)
 step_guard=''

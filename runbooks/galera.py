@@ -226,7 +226,7 @@ mysql -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'" | cut -f2""
             },
             {
                 'title': "Create the health check's database account",
-                'source': 'docs/scenarios/galera.md:210',
+                'source': 'docs/scenarios/galera.md:211',
                 'target': 'all',
                 'guard': None,
                 'script': """\
@@ -254,7 +254,7 @@ head -n 1 <&3""",
             },
             {
                 'title': 'Create the OpenStack databases and accounts',
-                'source': 'docs/scenarios/galera.md:236',
+                'source': 'docs/scenarios/galera.md:238',
                 'target': 'first',
                 'guard': None,
                 'script': """\
@@ -364,7 +364,7 @@ def step_05_create_the_health_check_s_database_account(c, inventory=None, vars_f
     """\
 galera/5: Create the health check's database account
 
-Written at docs/scenarios/galera.md:210."""
+Written at docs/scenarios/galera.md:211."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
@@ -373,5 +373,5 @@ def step_06_create_the_openstack_databases_and_accounts(c, inventory=None, vars_
     """\
 galera/6: Create the OpenStack databases and accounts
 
-Written at docs/scenarios/galera.md:236."""
+Written at docs/scenarios/galera.md:238."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)

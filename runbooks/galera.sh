@@ -346,10 +346,10 @@ verify_delay=5
 verify_timeout=400
 if ((rb_from <= 4)); then rb_run_step; fi
 
-# galera/5: Create the health check's database account (docs/scenarios/galera.md:210)
+# galera/5: Create the health check's database account (docs/scenarios/galera.md:211)
 step_id=galera/5
 step_title='Create the health check'"'"'s database account'
-step_source=docs/scenarios/galera.md:210
+step_source=docs/scenarios/galera.md:211
 step_anchor=galera-5
 step_target=(all '' 0)
 step_guard=''
@@ -373,10 +373,10 @@ verify_delay=2
 verify_timeout=120
 if ((rb_from <= 5)); then rb_run_step; fi
 
-# galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:236)
+# galera/6: Create the OpenStack databases and accounts (docs/scenarios/galera.md:238)
 step_id=galera/6
 step_title='Create the OpenStack databases and accounts'
-step_source=docs/scenarios/galera.md:236
+step_source=docs/scenarios/galera.md:238
 step_anchor=galera-6
 step_target=(first '' 1)
 step_guard=''

@@ -215,7 +215,7 @@ rabbitmqctl -q cluster_status --formatter json | grep -q "\\"rabbit@${RB_NODE1}\
             },
             {
                 'title': 'Create the OpenStack account',
-                'source': 'docs/scenarios/rabbitmq.rst:187',
+                'source': 'docs/scenarios/rabbitmq.rst:196',
                 'target': 'first',
                 'guard': None,
                 'script': """\
@@ -246,7 +246,7 @@ fi""",
             },
             {
                 'title': 'Set the policy for the OpenStack queues',
-                'source': 'docs/scenarios/rabbitmq.rst:220',
+                'source': 'docs/scenarios/rabbitmq.rst:229',
                 'target': 'first',
                 'guard': None,
                 'script': """\
@@ -322,7 +322,7 @@ def step_05_create_the_openstack_account(c, inventory=None, vars_file=None, acce
     """\
 rabbitmq/5: Create the OpenStack account
 
-Written at docs/scenarios/rabbitmq.rst:187."""
+Written at docs/scenarios/rabbitmq.rst:196."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=5)
 
 
@@ -331,5 +331,5 @@ def step_06_set_the_policy_for_the_openstack_queues(c, inventory=None, vars_file
     """\
 rabbitmq/6: Set the policy for the OpenStack queues
 
-Written at docs/scenarios/rabbitmq.rst:220."""
+Written at docs/scenarios/rabbitmq.rst:229."""
     RUNBOOK.collect(c, inventory, vars_file, accept_new_hostkeys, verbose, only=6)

@@ -359,10 +359,10 @@ verify_delay=3
 verify_timeout=
 if ((rb_from <= 4)); then rb_run_step; fi
 
-# rabbitmq/5: Create the OpenStack account (docs/scenarios/rabbitmq.rst:187)
+# rabbitmq/5: Create the OpenStack account (docs/scenarios/rabbitmq.rst:196)
 step_id=rabbitmq/5
 step_title='Create the OpenStack account'
-step_source=docs/scenarios/rabbitmq.rst:187
+step_source=docs/scenarios/rabbitmq.rst:196
 step_anchor=rabbitmq-5
 step_target=(first '' 1)
 step_guard=''
@@ -390,10 +390,10 @@ verify_delay=2
 verify_timeout=
 if ((rb_from <= 5)); then rb_run_step; fi
 
-# rabbitmq/6: Set the policy for the OpenStack queues (docs/scenarios/rabbitmq.rst:220)
+# rabbitmq/6: Set the policy for the OpenStack queues (docs/scenarios/rabbitmq.rst:229)
 step_id=rabbitmq/6
 step_title='Set the policy for the OpenStack queues'
-step_source=docs/scenarios/rabbitmq.rst:220
+step_source=docs/scenarios/rabbitmq.rst:229
 step_anchor=rabbitmq-6
 step_target=(first '' 1)
 step_guard=''

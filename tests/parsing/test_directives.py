@@ -250,6 +250,45 @@ def test_a_verify_directive_verifies_the_step_before_it(parse, md: bool) -> None
     assert step.verify.location.line == (10 if md else 9)
 
 
+@pytest.mark.parametrize("md", [False, True], ids=["rst", "myst"])
+def test_troubleshooting_text_is_kept_as_paragraphs(parse, md: bool) -> None:
+    rst = """
+        .. scenario:: s
+
+        .. step:: Form the cluster
+           :verify: pcs status
+           :troubleshooting: Look at ``journalctl -u corosync``:
+              a node that never joins usually cannot reach the others on UDP 5405.
+
+           pcs cluster start --all
+        """
+    myst = """
+        :::{scenario} s
+        :::
+
+        ```{step} Form the cluster
+        ---
+        verify: pcs status
+        troubleshooting: |
+          Look at `journalctl -u corosync`:
+          a node that never joins usually cannot reach the others on UDP 5405.
+
+          Then `pcs cluster start --all` again.
+        ---
+        pcs cluster start --all
+        ```
+        """
+    (scenario,), problems = parse(myst if md else rst, md=md)
+    assert problems == []
+    quote = "`" if md else "``"
+    first = (
+        f"Look at {quote}journalctl -u corosync{quote}: a node that never joins usually "
+        "cannot reach the others on UDP 5405."
+    )
+    expected = first + "\n\nThen `pcs cluster start --all` again." if md else first
+    assert scenario.steps[0].troubleshooting == expected
+
+
 def test_prose_is_the_text_between_steps(parse) -> None:
     (scenario,), _ = parse(
         """

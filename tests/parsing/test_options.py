@@ -46,8 +46,23 @@ _PARSERS = [
     options.parse_regex,
     options.parse_paths,
     options.parse_shellcheck_codes,
+    options.parse_paragraphs,
 ]
 _NUMBERS = st.from_regex(r"\s*[0-9]{1,5000}(\.[0-9]{1,400})?[smh]?\s*", fullmatch=True)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.text(alphabet=" \t\nab`", max_size=60))
+def test_paragraphs_are_joined_lines_separated_by_one_blank_line(text: str) -> None:
+    """Wrapping never survives, paragraphs do, and reading the result again changes nothing."""
+    try:
+        value = options.parse_paragraphs(text)
+    except ValueError:
+        assert not text.strip()
+        return
+    paragraphs = value.split("\n\n")
+    assert all(p.strip() and "\n" not in p for p in paragraphs)
+    assert options.parse_paragraphs(value) == value
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)

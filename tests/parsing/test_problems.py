@@ -17,7 +17,7 @@ S = ".. scenario:: s\n\n"
             "doc.rst:5: unknown option :colour: of the step directive (known: :target:, "
             ":unless:, :verify:, :expect-output:, :retries:, :delay:, :timeout:, :run-once:, "
             ":serial:, :sensitive:, :expect-exit:, :register:, :no-verify:, "
-            ":shellcheck-disable:, :copy:, :copy-from:) [option]",
+            ":shellcheck-disable:, :copy:, :copy-from:, :troubleshooting:) [option]",
             id="unknown-step-option",
         ),
         pytest.param(
@@ -117,6 +117,11 @@ S = ".. scenario:: s\n\n"
             "doc.rst:4: step option :no-verify: needs a reason: why the step cannot be "
             "verified [option]",
             id="no-verify-without-reason",
+        ),
+        pytest.param(
+            S + ".. step:: Go\n   :verify: true\n   :troubleshooting:\n\n   true\n",
+            "doc.rst:5: step option :troubleshooting: needs a value [option]",
+            id="empty-troubleshooting",
         ),
         pytest.param(
             S + ".. step:: Go\n   :shellcheck-disable: 86\n\n   true\n",
@@ -305,6 +310,11 @@ def test_each_problem_is_reported_at_its_line(parse, text: str, expected: str) -
             ":::{scenario} s\n:::\n\n```{step} Go\n```\n",
             "doc.md:4: the step has an empty script [step]",
             id="myst-empty-script",
+        ),
+        pytest.param(
+            ":::{scenario} s\n:::\n\n```{step} Go\n:verify: true\n:troubleshooting:\n\ntrue\n```\n",
+            "doc.md:6: step option :troubleshooting: needs a value [option]",
+            id="myst-empty-troubleshooting",
         ),
     ],
 )

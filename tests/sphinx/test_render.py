@@ -53,6 +53,25 @@ def test_verification_says_what_success_looks_like_and_how_long_it_waits(built):
     )
 
 
+def test_troubleshooting_text_is_an_if_it_fails_box_after_the_verification(built, read_html):
+    doctree = built.env.get_doctree("galera")
+    boxes = doctree.findall(nodes.admonition)
+    (box,) = [node for node in boxes if "rb-troubleshooting" in node["classes"]]
+    assert box.astext() == (
+        "If it fails\n\nA node that stays out reads why in journalctl -u mariadb."
+    )
+    (literal,) = box.findall(nodes.literal)
+    assert literal.astext() == "journalctl -u mariadb"
+    step = box.parent
+    assert step["ids"] == ["galera-3"]
+    assert step.index(box) == len(step) - 1
+    page = read_html(built, "galera")
+    assert re.search(
+        r'class="rb-troubleshooting admonition">\s*<p class="admonition-title">If it fails</p>',
+        page,
+    )
+
+
 def test_commands_are_bash_blocks_holding_exactly_the_script(built):
     doctree = built.env.get_doctree("galera")
     commands = [

@@ -67,6 +67,12 @@ def register(subparsers: Any) -> None:
         "--testbed", metavar="NAME", help="with --drill: the testbed NAME (instead of -i)"
     )
     parser.add_argument(
+        "--reset",
+        metavar="SNAPSHOT",
+        help="on a testbed: first restore SNAPSHOT (taken after deployment with `runbook "
+        "testbed snapshot`) and wait until the deployment is healthy again",
+    )
+    parser.add_argument(
         "--accept-new-hostkeys",
         action="store_true",
         help="record unknown host keys (changed keys are always refused)",
@@ -105,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--testbed goes with --drill; for a scenario give -i INVENTORY")
     if args.resume and args.start:
         raise UsageError("--resume continues where you stopped: it takes no --from")
+    if args.resume and args.reset:
+        raise UsageError("--reset starts the exercise over from a snapshot: it takes no --resume")
     return _walkthrough(args)
 
 
@@ -119,6 +127,11 @@ def _walkthrough(args: argparse.Namespace) -> int:
     trainee = trainee_name(args)
     plan = plan_or_refuse(args, args.scenario)
     require_inventory(plan, "training runs on real hosts")
+    if args.reset:
+        from runbook.cli.drill_cmd import where
+        from runbook.training.reset import planned_reset, restore
+
+        restore(planned_reset(where(args)[0], args.reset), print)
     options = SessionOptions(
         state_dir=args.state_dir or default_state_dir(),
         record=False,

@@ -32,6 +32,7 @@ def train_drill(args: argparse.Namespace, trainee: str) -> int:
     from runbook.model import Secret
     from runbook.training.drill_lab import DrillLab
     from runbook.training.progress import TrainingFiles
+    from runbook.training.reset import planned_reset, restore, wait_healthy
     from runbook.training.screen import Screen
     from runbook.training.transcript import TrainingTranscript
 
@@ -45,7 +46,10 @@ def train_drill(args: argparse.Namespace, trainee: str) -> int:
             f"(`runbook run {missing[0]} -i {inventory}`)"
         )
     target, plan = drill_target(args, drill, inventory)
+    reset = planned_reset(testbed, args.reset) if args.reset else None
     screen = Screen(sys.stdin, sys.stdout)
+    if reset is not None:
+        restore(reset, screen.say)
     if testbed is not None:
         faults: Any = TestbedFaults(testbed)
     else:
@@ -74,6 +78,8 @@ def train_drill(args: argparse.Namespace, trainee: str) -> int:
     try:
         transcript.session(trainee, resumed=False)
         session = DrillSession(drill, target, transports, probe_transports, faults, sys.stdout)
+        if reset is not None:
+            wait_healthy(session.verified_everywhere, drill.recovery_timeout, screen.say)
         lab = DrillLab(session, screen, transcript)
         score = lab.run()
     finally:

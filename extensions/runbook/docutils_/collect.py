@@ -309,6 +309,7 @@ class _Collector:
                 guard=node["unless"],
                 prose=item.prose,
                 options=options,
+                troubleshooting=node.get("troubleshooting", ""),
                 location=_location(node),
                 script_line=node.get("script_line"),
                 guard_line=node.get("unless_line"),

@@ -291,6 +291,7 @@ class StepDirective(_RunbookDirective):
             "shellcheck-disable": _lenient(parse.parse_shellcheck_codes),
             "copy": _lenient(parse.parse_paths),
             "copy-from": _target,
+            "troubleshooting": _lenient(parse.parse_paragraphs),
         }
     )
 
@@ -318,6 +319,7 @@ class StepDirective(_RunbookDirective):
                 shellcheck_disable=values.get("shellcheck_disable", ()),
                 copy=values.get("copy", ()),
                 copy_from=values.get("copy_from"),
+                troubleshooting=values.get("troubleshooting", ""),
                 invalid=not good,
                 script_line=self.content_line(),
                 unless_line=self.option_line("unless"),

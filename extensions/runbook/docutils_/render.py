@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from docutils import nodes
 
+from runbook.docutils_.troubleshooting import troubleshooting_box
 from runbook.model import Scenario, Step, Variable, Verify
 from runbook.parsing.shell_names import shell_names
 from runbook.parsing.variables import REFERENCE_RE
@@ -109,6 +110,8 @@ def render_step(step: Step, scenario: Scenario | None = None) -> nodes.container
         box += nodes.paragraph(
             text=f"Not verified: {step.options.no_verify}", classes=["rb-no-verify"]
         )
+    if step.troubleshooting:
+        box += troubleshooting_box(step.troubleshooting)
     return box
 
 

@@ -123,6 +123,11 @@ class StepOptions:
                 raise ValueError(f"copy path {path!r} must be absolute")
 
 
+#: What a step's troubleshooting text is called where readers meet it: the box on the
+#: step's card and the trainee's second hint.
+TROUBLESHOOTING_TITLE = "If it fails"
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One ordered step: where it runs, what it runs, and how it proves it worked."""
@@ -136,6 +141,9 @@ class Step:
     guard: str | None = None
     prose: str = ""
     options: StepOptions = field(default_factory=StepOptions)
+    #: What to look at when the step's check fails, in the guide writer's words: paragraphs
+    #: separated by blank lines (a trainee's second hint; the card's "If it fails").
+    troubleshooting: str = ""
     location: SourceLocation | None = None
     #: Source lines of the script's and the guard's first lines, where a checker's line 1 is.
     script_line: int | None = field(default=None, compare=False)

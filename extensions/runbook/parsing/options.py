@@ -29,6 +29,16 @@ def parse_text(text: str | None) -> str:
     return value
 
 
+def parse_paragraphs(text: str | None) -> str:
+    """Prose that must not be empty, as paragraphs separated by one blank line.
+
+    rST joins an option's continuation lines with newlines and MyST's YAML block keeps
+    them; either way a line break inside a paragraph is only wrapping.
+    """
+    paragraphs = re.split(r"\n\s*\n", parse_text(text))
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
 def parse_flag(text: str | None) -> bool:
     """A flag is written alone (``:run-once:``); a value there is likely a mistake."""
     if text is not None and text.strip():

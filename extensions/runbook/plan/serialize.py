@@ -155,6 +155,7 @@ def step_to_dict(planned: PlannedStep) -> dict[str, Any]:
         "copy_from_host": planned.copy_from,
         "source": location_to_dict(step.location),
         "prose": step.prose,
+        "troubleshooting": step.troubleshooting,
     }
 
 
