@@ -443,10 +443,12 @@ def test_a_trainee_restarts_a_dead_memcached_and_is_scored(
     child.sendline("h")
     child.expect(phrase("Hint 1 of 1:"))
     child.expect(DRILL_PROMPT)
-    # The trainee's own shell, beside the lab: the repair typed there.
+    # The trainee's own shell, beside the lab: the repair typed there (ssh would read the
+    # next typed line as the remote command's input, so it gets none).
     own_shell = own_terminal()
     own_shell.sendline(
-        f"runbook testbed ssh --name {deployment.testbed.name} {node} systemctl start memcached"
+        f"runbook testbed ssh --name {deployment.testbed.name} {node} "
+        "systemctl start memcached </dev/null"
     )
     own_shell.sendline("exit $?")
     assert finish(own_shell) == 0, shown(own_shell)
