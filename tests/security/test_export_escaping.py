@@ -146,8 +146,9 @@ def test_guide_text_never_becomes_code(
     assert json.loads(files["index.json"])["scenarios"][0]["title"] == title
 
 
-@pytest.mark.skipif(selfcheck.ansible_program() is None, reason="needs ansible-core")
 def test_ansible_accepts_the_playbooks_of_hostile_titles() -> None:
+    # ansible-core is pinned in requirements.lock: missing, it is a broken setup, not a skip.
+    assert selfcheck.ansible_program() is not None, "ansible-playbook is not in the venv"
     hostile = "{{ lookup('pipe', 'touch " + CANARY + "') }}\n- name: x\n  {% raw %}'\"#"
     files = generate({"hostile": scenario("a\nb.rst", hostile, hostile, hostile)}, ROOT)
     assert selfcheck.problems(files, ansible=True) == []
